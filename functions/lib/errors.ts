@@ -1,0 +1,65 @@
+/**
+ * The errors of the public contract. Each `name` is stable: operators alarm and search on it, and
+ * callers in other languages see it as the Lambda `errorType`. Messages say what to do next and
+ * never carry a token, a secret or a grant code.
+ */
+export abstract class ZohoTokenKeeperError extends Error {
+  abstract override readonly name: ContractErrorName;
+}
+
+export const CONTRACT_ERROR_NAMES = [
+  'InvalidEventError',
+  'ConfigError',
+  'NotConnectedError',
+  'InvalidGrantCodeError',
+  'InvalidClientError',
+  'RefreshTokenRevokedError',
+  'ZohoRateLimitedError',
+  'ZohoUnavailableError',
+] as const;
+
+export type ContractErrorName = (typeof CONTRACT_ERROR_NAMES)[number];
+
+/** The event is not of the documented shape. */
+export class InvalidEventError extends ZohoTokenKeeperError {
+  override readonly name = 'InvalidEventError';
+}
+
+/** Configuration (an environment variable or a stored document) is missing or malformed. */
+export class ConfigError extends ZohoTokenKeeperError {
+  override readonly name = 'ConfigError';
+}
+
+/** No successful exchange yet, or the client id/secret are missing. */
+export class NotConnectedError extends ZohoTokenKeeperError {
+  override readonly name = 'NotConnectedError';
+}
+
+/** Zoho answered `invalid_code` to a grant-code exchange. */
+export class InvalidGrantCodeError extends ZohoTokenKeeperError {
+  override readonly name = 'InvalidGrantCodeError';
+}
+
+/** Zoho answered `invalid_client` or `invalid_client_secret`. */
+export class InvalidClientError extends ZohoTokenKeeperError {
+  override readonly name = 'InvalidClientError';
+}
+
+/** Zoho answered `invalid_code` to a refresh: the refresh token is gone for good. */
+export class RefreshTokenRevokedError extends ZohoTokenKeeperError {
+  override readonly name = 'RefreshTokenRevokedError';
+}
+
+/** Zoho answered `Access Denied` / `access_denied`: its token limits were reached. */
+export class ZohoRateLimitedError extends ZohoTokenKeeperError {
+  override readonly name = 'ZohoRateLimitedError';
+}
+
+/** Network failure, timeout, 5xx or an unparseable answer, after bounded retries. */
+export class ZohoUnavailableError extends ZohoTokenKeeperError {
+  override readonly name = 'ZohoUnavailableError';
+}
+
+export function isContractError(error: unknown): error is ZohoTokenKeeperError {
+  return error instanceof ZohoTokenKeeperError;
+}
