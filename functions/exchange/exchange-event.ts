@@ -1,0 +1,77 @@
+import { InvalidEventError } from '../lib/errors.js';
+
+export interface ExchangeEvent {
+  readonly code: string;
+  readonly client?: { readonly clientId: string; readonly clientSecret: string };
+}
+
+const ALLOWED_KEYS = new Set(['code', 'client_id', 'client_secret']);
+
+// Zoho grant codes, client ids and secrets are dot-separated tokens of letters and digits
+// ("1000.<hex>.<hex>", "1000.<ID>"). Anything else is a paste mistake and is refused before Zoho
+// is called, which would otherwise burn one of the client's grant-code attempts.
+const GRANT_CODE = /^\d{3,6}\.[0-9a-z]{16,128}\.[0-9a-z]{16,128}$/i;
+const CLIENT_ID = /^\d{3,6}\.[0-9a-z]{8,128}$/i;
+const CLIENT_SECRET = /^[0-9a-z]{16,128}$/i;
+
+/**
+ * Validates the exchange event. Messages describe what is wrong with a value without repeating it,
+ * since the value may be a real code or secret.
+ */
+export function parseExchangeEvent(event: unknown): ExchangeEvent {
+  if (event === null || typeof event !== 'object' || Array.isArray(event)) {
+    throw new InvalidEventError(
+      'The exchange event must be a JSON object such as {"code": "1000.abc...def"}, with the grant code from the Zoho API Console.',
+    );
+  }
+  const record = event as Record<string, unknown>;
+  const unknownKeys = Object.keys(record).filter((key) => !ALLOWED_KEYS.has(key));
+  if (unknownKeys.length > 0) {
+    throw new InvalidEventError(
+      `The exchange event has unknown field(s) ${unknownKeys.join(', ')}; allowed are code, client_id and client_secret.`,
+    );
+  }
+
+  const code = readTrimmed(record, 'code');
+  if (code === undefined) {
+    throw new InvalidEventError(
+      'The exchange event has no "code". Generate a grant code in the Zoho API Console (Self Client > Generate Code) and send {"code": "..."}.',
+    );
+  }
+  if (!GRANT_CODE.test(code)) {
+    throw new InvalidEventError(
+      'The "code" does not look like a Zoho grant code (three dot-separated parts, e.g. 1000.<letters and digits>.<letters and digits>). ' +
+        'Copy the whole code from the Zoho API Console; a client id, client secret or refresh token is not a grant code.',
+    );
+  }
+
+  const clientId = readTrimmed(record, 'client_id');
+  const clientSecret = readTrimmed(record, 'client_secret');
+  if ((clientId === undefined) !== (clientSecret === undefined)) {
+    throw new InvalidEventError(
+      'Give both "client_id" and "client_secret", or neither to use the ones already in the credentials secret.',
+    );
+  }
+  if (clientId === undefined || clientSecret === undefined) return { code };
+  if (!CLIENT_ID.test(clientId)) {
+    throw new InvalidEventError(
+      'The "client_id" does not look like a Zoho client id (e.g. 1000.ABCDEF...). Copy it from Self Client > Client Secret in the Zoho API Console.',
+    );
+  }
+  if (!CLIENT_SECRET.test(clientSecret)) {
+    throw new InvalidEventError(
+      'The "client_secret" does not look like a Zoho client secret (letters and digits only). Copy it from Self Client > Client Secret in the Zoho API Console.',
+    );
+  }
+  return { code, client: { clientId, clientSecret } };
+}
+
+function readTrimmed(record: Record<string, unknown>, key: string): string | undefined {
+  const value = record[key];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') {
+    throw new InvalidEventError(`The exchange event field "${key}" must be a string.`);
+  }
+  const trimmed = value.trim();
+  return trimmed === '' ? undefined : trimmed;
+}

@@ -1,0 +1,80 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import middy from '@middy/core';
+import { readKeeperConfig } from '../lib/config.js';
+import { METRICS } from '../lib/metric-names.js';
+import { describeError, logger, metrics, minutesLeft, observeZohoCall } from '../lib/observability.js';
+import { RefreshSchedule } from '../lib/schedule/refresh-schedule.js';
+import { TokenStore } from '../lib/store/token-store.js';
+import { ZohoAccountsClient } from '../lib/zoho/accounts-client.js';
+import { type RefreshDependencies, refreshAccessToken } from './refresh-access-token.js';
+import { parseRefreshEvent } from './refresh-event.js';
+import { ZohoCooldown } from './zoho-cooldown.js';
+
+export interface RefreshResult {
+  readonly refreshed: boolean;
+  readonly expires_at: string;
+}
+
+// Built once per container: configuration errors fail the cold start, naming the variable.
+const config = readKeeperConfig();
+const dependencies: RefreshDependencies = {
+  store: new TokenStore({
+    client: new SecretsManagerClient({}),
+    credentialsSecretId: config.credentialsSecretId,
+    accessTokenSecretId: config.accessTokenSecretId,
+  }),
+  zoho: new ZohoAccountsClient({ accountsUrl: config.accountsUrl, onCall: observeZohoCall }),
+  schedule: new RefreshSchedule({
+    client: new SchedulerClient({}),
+    name: config.refreshScheduleName,
+    group: config.refreshScheduleGroup,
+  }),
+  cooldown: new ZohoCooldown(),
+  now: () => new Date(),
+  onSidePathFailure: (action, error) => logger.warn(`Could not ${action}`, { error: describeError(error) }),
+};
+
+async function refresh(event: unknown): Promise<RefreshResult> {
+  let expiresAt: string | undefined;
+  try {
+    const { force } = parseRefreshEvent(event);
+    const outcome = await refreshAccessToken(
+      { ...dependencies, onStoredToken: (at) => (expiresAt = at) },
+      force,
+    );
+    expiresAt = outcome.expiresAt;
+    recordOutcome(outcome.refreshed ? 'succeeded' : 'skipped', expiresAt);
+    logger.info(outcome.refreshed ? 'Access token refreshed' : 'Access token still fresh; no call to Zoho', {
+      force,
+      decision: outcome.decision,
+      expiresAt,
+      tokenMinutesLeft: minutesLeft(expiresAt, new Date()),
+      followUpAt: outcome.followUpAt,
+    });
+    return { refreshed: outcome.refreshed, expires_at: outcome.expiresAt };
+  } catch (error) {
+    recordOutcome('failed', expiresAt);
+    logger.error('Refresh failed', {
+      error: describeError(error),
+      tokenMinutesLeft: minutesLeft(expiresAt, new Date()),
+    });
+    throw error;
+  }
+}
+
+function recordOutcome(outcome: 'succeeded' | 'skipped' | 'failed', expiresAt: string | undefined): void {
+  metrics.addMetric(METRICS.refreshSucceeded, MetricUnit.Count, outcome === 'succeeded' ? 1 : 0);
+  metrics.addMetric(METRICS.refreshSkipped, MetricUnit.Count, outcome === 'skipped' ? 1 : 0);
+  metrics.addMetric(METRICS.refreshFailed, MetricUnit.Count, outcome === 'failed' ? 1 : 0);
+  if (expiresAt)
+    metrics.addMetric(METRICS.tokenMinutesLeft, MetricUnit.NoUnit, minutesLeft(expiresAt, new Date()));
+}
+
+export const handler = middy()
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(logMetrics(metrics, { captureColdStartMetric: true }))
+  .handler(refresh);

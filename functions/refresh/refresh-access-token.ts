@@ -1,0 +1,133 @@
+import type { AccessTokenDocument } from '../lib/documents.js';
+import { isConnected } from '../lib/documents.js';
+import {
+  NotConnectedError,
+  RefreshTokenRevokedError,
+  ZohoRateLimitedError,
+  ZohoUnavailableError,
+} from '../lib/errors.js';
+import type { RefreshSchedule } from '../lib/schedule/refresh-schedule.js';
+import type { TokenStore } from '../lib/store/token-store.js';
+import type { ZohoAccountsClient } from '../lib/zoho/accounts-client.js';
+import {
+  decideRefresh,
+  followUpAfterSkip,
+  RATE_LIMIT_BACKOFF_MS,
+  type RefreshDecision,
+  UNAVAILABLE_RETRY_DELAY_MS,
+} from './refresh-policy.js';
+import type { ZohoCooldown } from './zoho-cooldown.js';
+
+export interface RefreshDependencies {
+  readonly store: Pick<
+    TokenStore,
+    'readCredentials' | 'readAccessToken' | 'saveAccessToken' | 'saveCredentials'
+  >;
+  readonly zoho: Pick<ZohoAccountsClient, 'refreshAccessToken'>;
+  readonly schedule: Pick<RefreshSchedule, 'describe' | 'disable' | 'scheduleFollowUp' | 'cancelFollowUp'>;
+  readonly cooldown: ZohoCooldown;
+  readonly now: () => Date;
+  /** Told about side paths (follow-ups armed, schedule disabled) that must not hide the main outcome. */
+  readonly onSidePathFailure?: (action: string, error: unknown) => void;
+  /** Told the expiry of the token found in the store, so a failed run can still report minutes left. */
+  readonly onStoredToken?: (expiresAt: string | undefined) => void;
+}
+
+export interface RefreshOutcome {
+  readonly refreshed: boolean;
+  readonly expiresAt: string;
+  readonly decision: RefreshDecision['reason'];
+  /** Set when this run armed a one-time follow-up run of the refresh function. */
+  readonly followUpAt?: string;
+}
+
+/**
+ * Keeps a valid access token in the shareable secret. Calls Zoho at most once per run (the client's
+ * own bounded retries aside) and never writes anything when Zoho fails, so the stored refresh token
+ * and the current access token stay as they were. A failure arms a one-time follow-up run instead of
+ * waiting for the next scheduled one.
+ */
+export async function refreshAccessToken(deps: RefreshDependencies, force: boolean): Promise<RefreshOutcome> {
+  const now = deps.now();
+  const stored = await deps.store.readAccessToken();
+  deps.onStoredToken?.(stored?.expires_at);
+  const decision = decideRefresh(stored, force, now);
+
+  if (!decision.refresh && stored) {
+    const followUpAt = force ? undefined : await followUpForSkippedRun(deps, stored, now);
+    return { refreshed: false, expiresAt: stored.expires_at, decision: decision.reason, followUpAt };
+  }
+
+  const credentials = await deps.store.readCredentials();
+  if (!isConnected(credentials)) {
+    throw new NotConnectedError(
+      'There is no refresh token yet: exchange a grant code with the exchange function first ' +
+        '(see the README, "Connect to Zoho").',
+    );
+  }
+
+  const blockedUntil = deps.cooldown.blockedUntil(now);
+  if (blockedUntil) {
+    throw new ZohoRateLimitedError(
+      `Zoho refused new access tokens for this refresh token a few minutes ago; no call is made until ${blockedUntil.toISOString()}. ` +
+        'Nothing to do unless this repeats: then look for another tool refreshing with the same refresh token.',
+    );
+  }
+
+  try {
+    const grant = await deps.zoho.refreshAccessToken(
+      { clientId: credentials.client_id, clientSecret: credentials.client_secret },
+      credentials.refresh_token,
+    );
+    const document: AccessTokenDocument = {
+      access_token: grant.accessToken,
+      api_domain: grant.apiDomain,
+      token_type: grant.tokenType,
+      expires_at: grant.expiresAt.toISOString(),
+      refreshed_at: grant.receivedAt.toISOString(),
+    };
+    await deps.store.saveAccessToken(document);
+    if (grant.apiDomain !== credentials.api_domain) {
+      await deps.store.saveCredentials({ ...credentials, api_domain: grant.apiDomain });
+    }
+    return { refreshed: true, expiresAt: document.expires_at, decision: decision.reason };
+  } catch (error) {
+    await handleRefreshFailure(deps, error, now);
+    throw error;
+  }
+}
+
+async function followUpForSkippedRun(
+  deps: RefreshDependencies,
+  stored: AccessTokenDocument,
+  now: Date,
+): Promise<string | undefined> {
+  try {
+    const { rateMinutes } = await deps.schedule.describe();
+    const at = followUpAfterSkip(stored, rateMinutes, now);
+    if (!at) return undefined;
+    await deps.schedule.scheduleFollowUp(at);
+    return at.toISOString();
+  } catch (error) {
+    deps.onSidePathFailure?.('arm follow-up after a skipped run', error);
+    return undefined;
+  }
+}
+
+async function handleRefreshFailure(deps: RefreshDependencies, error: unknown, now: Date): Promise<void> {
+  try {
+    if (error instanceof RefreshTokenRevokedError) {
+      // Nothing can succeed until a person exchanges a new grant code: stop calling Zoho.
+      await deps.schedule.disable();
+      await deps.schedule.cancelFollowUp();
+    } else if (error instanceof ZohoRateLimitedError) {
+      const until = new Date(now.getTime() + RATE_LIMIT_BACKOFF_MS);
+      deps.cooldown.block(until);
+      await deps.schedule.scheduleFollowUp(until);
+    } else if (error instanceof ZohoUnavailableError) {
+      await deps.schedule.scheduleFollowUp(new Date(now.getTime() + UNAVAILABLE_RETRY_DELAY_MS));
+    }
+  } catch (sideError) {
+    deps.onSidePathFailure?.(`react to ${error instanceof Error ? error.name : 'failure'}`, sideError);
+  }
+}

@@ -1,0 +1,57 @@
+import type { AccessTokenDocument } from '../lib/documents.js';
+
+/**
+ * The spacing between two refreshes that write the access-token secret. Ten minutes keeps every
+ * pattern of invocations (duplicate deliveries, concurrent forced refreshes, retries) under both
+ * Zoho's limit of 10 access tokens per refresh token per 10 minutes and AWS's advice not to put a
+ * secret value more than once every 10 minutes on a sustained basis.
+ */
+export const MIN_REFRESH_SPACING_MS = 10 * 60_000;
+
+/** A token this close to expiry is replaced whatever the spacing says. */
+export const EXPIRY_MARGIN_MS = 5 * 60_000;
+
+/** Zoho blocks a refresh token for the rest of a 10-minute window once its limit is reached. */
+export const RATE_LIMIT_BACKOFF_MS = 10 * 60_000;
+
+/** After a transient failure, try again this soon: a valid token is back within 2 minutes of Zoho's recovery. */
+export const UNAVAILABLE_RETRY_DELAY_MS = 60_000;
+
+export type RefreshDecision =
+  | { readonly refresh: true; readonly reason: 'no-token' | 'expiring' | 'forced' | 'due' }
+  | { readonly refresh: false; readonly reason: 'recently-refreshed' };
+
+/**
+ * Decides whether a run calls Zoho. A scheduled run refreshes whenever spacing allows, since the
+ * schedule fires about every 50 minutes of a 60-minute token; a forced run does the same, so that
+ * many consumers rejecting the same token at once cause a single refresh.
+ */
+export function decideRefresh(
+  stored: AccessTokenDocument | undefined,
+  force: boolean,
+  now: Date,
+): RefreshDecision {
+  if (!stored) return { refresh: true, reason: 'no-token' };
+  const remainingMs = Date.parse(stored.expires_at) - now.getTime();
+  if (remainingMs <= EXPIRY_MARGIN_MS) return { refresh: true, reason: 'expiring' };
+  if (now.getTime() - Date.parse(stored.refreshed_at) < MIN_REFRESH_SPACING_MS) {
+    return { refresh: false, reason: 'recently-refreshed' };
+  }
+  return { refresh: true, reason: force ? 'forced' : 'due' };
+}
+
+/**
+ * When a scheduled run skips a young token, the next scheduled run may come too late for it (the
+ * schedule's phase is unrelated to when the token was minted, e.g. right after an exchange). Returns
+ * when a one-time follow-up run must happen, or undefined when the next scheduled run is early enough.
+ */
+export function followUpAfterSkip(
+  stored: AccessTokenDocument,
+  scheduleRateMinutes: number | undefined,
+  now: Date,
+): Date | undefined {
+  const expiresAt = Date.parse(stored.expires_at);
+  const nextScheduledRun = now.getTime() + (scheduleRateMinutes ?? Number.POSITIVE_INFINITY) * 60_000;
+  if (nextScheduledRun <= expiresAt - EXPIRY_MARGIN_MS) return undefined;
+  return new Date(Date.parse(stored.refreshed_at) + MIN_REFRESH_SPACING_MS);
+}

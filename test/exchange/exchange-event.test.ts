@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { parseExchangeEvent } from '../../functions/exchange/exchange-event.js';
+import { InvalidEventError } from '../../functions/lib/errors.js';
+
+const CODE = '1000.0123456789abcdef0123456789abcdef.fedcba9876543210fedcba9876543210';
+const CLIENT_ID = '1000.ABCDEFGHIJKLMNOPQRSTUVWXYZ0123';
+const CLIENT_SECRET = '0123456789abcdef0123456789abcdef0123456789';
+
+describe('parseExchangeEvent', () => {
+  it('accepts a pasted code with surrounding whitespace', () => {
+    expect(parseExchangeEvent({ code: `  ${CODE}\n` })).toEqual({ code: CODE });
+  });
+
+  it('accepts client id and secret given together', () => {
+    expect(
+      parseExchangeEvent({ code: CODE, client_id: CLIENT_ID, client_secret: ` ${CLIENT_SECRET} ` }),
+    ).toEqual({
+      code: CODE,
+      client: { clientId: CLIENT_ID, clientSecret: CLIENT_SECRET },
+    });
+  });
+
+  it.each([
+    ['no event', undefined, /JSON object/],
+    ['no code', {}, /no "code"/],
+    ['an empty code', { code: '   ' }, /no "code"/],
+    ['a number', { code: 1000 }, /must be a string/],
+    ['a client id instead of a code', { code: CLIENT_ID }, /does not look like a Zoho grant code/],
+    ['a code with a space inside', { code: `${CODE} x` }, /does not look like a Zoho grant code/],
+    ['a URL', { code: `https://example.com/?code=${CODE}` }, /does not look like a Zoho grant code/],
+    ['a misspelt field', { grant_code: CODE }, /unknown field\(s\) grant_code/],
+    [
+      'a client id without its secret',
+      { code: CODE, client_id: CLIENT_ID },
+      /both "client_id" and "client_secret"/,
+    ],
+    ['a malformed client id', { code: CODE, client_id: 'abc', client_secret: CLIENT_SECRET }, /client id/],
+    [
+      'a malformed client secret',
+      { code: CODE, client_id: CLIENT_ID, client_secret: 'x y' },
+      /client secret/,
+    ],
+  ])('rejects %s with an InvalidEventError that says what to do', (_label, event, message) => {
+    expect(() => parseExchangeEvent(event)).toThrow(InvalidEventError);
+    expect(() => parseExchangeEvent(event)).toThrow(message);
+  });
+
+  it('never repeats the submitted values in its messages', () => {
+    const attempts = [
+      { code: `${CODE}!` },
+      { code: CODE, client_id: CLIENT_ID, client_secret: `${CLIENT_SECRET}!` },
+      { code: CODE, client_id: `${CLIENT_ID}!`, client_secret: CLIENT_SECRET },
+    ];
+    for (const event of attempts) {
+      const error = captureError(() => parseExchangeEvent(event));
+      expect(error.message).not.toContain(CODE.slice(5, 20));
+      expect(error.message).not.toContain(CLIENT_SECRET.slice(0, 16));
+    }
+  });
+});
+
+function captureError(action: () => unknown): Error {
+  try {
+    action();
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected an error');
+}
