@@ -15,30 +15,30 @@ function tokenMintedAt(at: Date, lifetimeMinutes = 60): AccessTokenDocument {
   };
 }
 
-const after = (minutes: number) => new Date(minted.getTime() + minutes * MINUTE);
+const atMinute = (minutes: number) => new Date(minted.getTime() + minutes * MINUTE);
 
 describe('decideRefresh', () => {
   it('refreshes when no token is stored', () => {
-    expect(decideRefresh(undefined, false, after(0))).toEqual({ refresh: true, reason: 'no-token' });
+    expect(decideRefresh(undefined, false, atMinute(0))).toEqual({ refresh: true, reason: 'no-token' });
   });
 
   it('lets a duplicate scheduled delivery and a burst of forced refreshes through only once per 10 minutes', () => {
     const stored = tokenMintedAt(minted);
     for (const minutes of [0, 1, 5, 9.9]) {
-      expect(decideRefresh(stored, false, after(minutes)).refresh).toBe(false);
-      expect(decideRefresh(stored, true, after(minutes)).refresh).toBe(false);
+      expect(decideRefresh(stored, false, atMinute(minutes)).refresh).toBe(false);
+      expect(decideRefresh(stored, true, atMinute(minutes)).refresh).toBe(false);
     }
-    expect(decideRefresh(stored, true, after(10))).toEqual({ refresh: true, reason: 'forced' });
-    expect(decideRefresh(stored, false, after(10))).toEqual({ refresh: true, reason: 'due' });
+    expect(decideRefresh(stored, true, atMinute(10))).toEqual({ refresh: true, reason: 'forced' });
+    expect(decideRefresh(stored, false, atMinute(10))).toEqual({ refresh: true, reason: 'due' });
   });
 
   it('replaces a token close to expiry even if it is young, e.g. when Zoho issued a short-lived one', () => {
     const stored = tokenMintedAt(minted, 8);
-    expect(decideRefresh(stored, false, after(3))).toEqual({ refresh: true, reason: 'expiring' });
+    expect(decideRefresh(stored, false, atMinute(3))).toEqual({ refresh: true, reason: 'expiring' });
   });
 
   it('replaces an expired token', () => {
-    expect(decideRefresh(tokenMintedAt(minted), false, after(75))).toEqual({
+    expect(decideRefresh(tokenMintedAt(minted), false, atMinute(75))).toEqual({
       refresh: true,
       reason: 'expiring',
     });
@@ -48,15 +48,15 @@ describe('decideRefresh', () => {
 describe('followUpAfterSkip', () => {
   it('asks for nothing when the next scheduled run comes before the token runs low', () => {
     // A duplicate delivery two minutes after a refresh: the next run (52 min) is before expiry minus margin (55 min).
-    expect(followUpAfterSkip(tokenMintedAt(minted), 50, after(2))).toBeUndefined();
+    expect(followUpAfterSkip(tokenMintedAt(minted), 50, atMinute(2))).toBeUndefined();
   });
 
   it('arms a follow-up at the first moment a refresh is allowed when the next run would come too late', () => {
     // A scheduled run 8 minutes after an exchange: the next one at 58 minutes would leave 2 minutes of life.
-    expect(followUpAfterSkip(tokenMintedAt(minted), 50, after(8))).toEqual(after(10));
+    expect(followUpAfterSkip(tokenMintedAt(minted), 50, atMinute(8))).toEqual(atMinute(10));
   });
 
   it('arms a follow-up when the schedule rate is unknown (cron expression)', () => {
-    expect(followUpAfterSkip(tokenMintedAt(minted), undefined, after(1))).toEqual(after(10));
+    expect(followUpAfterSkip(tokenMintedAt(minted), undefined, atMinute(1))).toEqual(atMinute(10));
   });
 });
