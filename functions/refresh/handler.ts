@@ -8,8 +8,10 @@ import { readKeeperConfig } from '../lib/config.js';
 import { METRICS } from '../lib/metric-names.js';
 import { describeError, logger, metrics, minutesLeft, observeZohoCall } from '../lib/observability.js';
 import { RefreshSchedule } from '../lib/schedule/refresh-schedule.js';
+import { SingleFlight } from '../lib/single-flight.js';
 import { TokenStore } from '../lib/store/token-store.js';
 import { ZohoAccountsClient } from '../lib/zoho/accounts-client.js';
+import type { RefreshOutcome } from './refresh-access-token.js';
 import { type RefreshDependencies, refreshAccessToken } from './refresh-access-token.js';
 import { parseRefreshEvent } from './refresh-event.js';
 import { ZohoCooldown } from './zoho-cooldown.js';
@@ -37,14 +39,16 @@ const dependencies: RefreshDependencies = {
   now: () => new Date(),
   onSidePathFailure: (action, error) => logger.warn(`Could not ${action}`, { error: describeError(error) }),
 };
+// Lambda runs one invocation per container at a time; this also holds where one process serves
+// several (tests, the simulation): overlapping runs share a single call to Zoho.
+const runs = new SingleFlight<RefreshOutcome>();
 
 async function refresh(event: unknown): Promise<RefreshResult> {
   let expiresAt: string | undefined;
   try {
     const { force } = parseRefreshEvent(event);
-    const outcome = await refreshAccessToken(
-      { ...dependencies, onStoredToken: (at) => (expiresAt = at) },
-      force,
+    const outcome = await runs.run('refresh', () =>
+      refreshAccessToken({ ...dependencies, onStoredToken: (at) => (expiresAt = at) }, force),
     );
     expiresAt = outcome.expiresAt;
     recordOutcome(outcome.refreshed ? 'succeeded' : 'skipped', expiresAt);

@@ -1,0 +1,221 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  ACCESS_TOKEN_SECRET,
+  CLIENT,
+  CREDENTIALS_SECRET,
+  captureRejection,
+  HandlerHarness,
+  type LambdaHandler,
+  lambdaContext,
+  SCHEDULE_NAME,
+} from '../support/handler-harness.js';
+
+describe('exchange handler, over HTTP against the Zoho sandbox', () => {
+  let harness: HandlerHarness;
+  let handler: LambdaHandler;
+  const invoke = (event: unknown) => handler(event, lambdaContext('exchange'));
+  const withClient = (code: string) => ({
+    code,
+    client_id: CLIENT.clientId,
+    client_secret: CLIENT.clientSecret,
+  });
+
+  beforeEach(async () => {
+    harness = await HandlerHarness.start();
+    handler = await harness.importHandler('exchange');
+  });
+
+  afterEach(async () => {
+    await harness.stop();
+  });
+
+  it('stores both secrets, switches the schedule on, and returns no token', async () => {
+    const code = harness.sandbox.issueGrantCode({ clientId: CLIENT.clientId, scope: 'ZohoCRM.modules.ALL' });
+    const before = Date.now();
+
+    const result = (await invoke({
+      code: `  ${code}\n`,
+      client_id: CLIENT.clientId,
+      client_secret: CLIENT.clientSecret,
+    })) as Record<string, string>;
+
+    expect(result).toEqual({
+      status: 'connected',
+      api_domain: harness.sandbox.url,
+      scope: 'ZohoCRM.modules.ALL',
+      expires_at: expect.any(String),
+    });
+    const expiresIn = Date.parse(result.expires_at as string) - before;
+    expect(expiresIn).toBeGreaterThan(3590_000);
+    expect(expiresIn).toBeLessThan(3610_000);
+
+    const credentials = harness.credentials();
+    expect(Object.keys(credentials).sort()).toEqual(
+      [
+        'accounts_url',
+        'api_domain',
+        'client_id',
+        'client_secret',
+        'connected_at',
+        'refresh_token',
+        'scope',
+      ].sort(),
+    );
+    expect(credentials).toMatchObject({
+      client_id: CLIENT.clientId,
+      client_secret: CLIENT.clientSecret,
+      accounts_url: harness.sandbox.url,
+      scope: 'ZohoCRM.modules.ALL',
+    });
+    expect(harness.sandbox.isRefreshTokenActive(credentials.refresh_token as string)).toBe(true);
+
+    const accessToken = harness.accessToken();
+    expect(Object.keys(accessToken).sort()).toEqual([
+      'access_token',
+      'api_domain',
+      'expires_at',
+      'refreshed_at',
+      'token_type',
+    ]);
+    expect(accessToken.token_type).toBe('Bearer');
+    expect(accessToken.expires_at).toBe(result.expires_at);
+    expect(harness.sandbox.isAccessTokenValid(accessToken.access_token as string)).toBe(true);
+
+    const schedule = harness.scheduler.get(SCHEDULE_NAME);
+    expect(schedule?.State).toBe('ENABLED');
+    expect(schedule?.Target?.DeadLetterConfig?.Arn).toContain('refresh-dlq');
+    expect(schedule?.ScheduleExpression).toBe('rate(50 minutes)');
+
+    const everything = JSON.stringify(result) + harness.output.join('');
+    for (const secret of [...harness.knownSecrets(), code]) expect(everything).not.toContain(secret);
+  });
+
+  it('uses the client id and secret the operator put into the credentials secret', async () => {
+    harness.secrets.create(CREDENTIALS_SECRET, {
+      client_id: CLIENT.clientId,
+      client_secret: CLIENT.clientSecret,
+    });
+    const code = harness.sandbox.issueGrantCode({ clientId: CLIENT.clientId });
+
+    const result = await invoke({ code });
+
+    expect(result).toMatchObject({ status: 'connected' });
+    expect(result).not.toHaveProperty('scope');
+    expect(harness.credentials()).not.toHaveProperty('scope');
+  });
+
+  it('refuses a code that cannot be a grant code before calling Zoho', async () => {
+    const error = await captureRejection(invoke({ code: CLIENT.clientId }));
+
+    expect(error.name).toBe('InvalidEventError');
+    expect(harness.sandbox.stats.tokenRequests).toBe(0);
+  });
+
+  it('asks for the client when none is given or stored, before calling Zoho', async () => {
+    const code = harness.sandbox.issueGrantCode({ clientId: CLIENT.clientId });
+
+    const error = await captureRejection(invoke({ code }));
+
+    expect(error.name).toBe('NotConnectedError');
+    expect(error.message).toContain(CREDENTIALS_SECRET);
+    expect(harness.sandbox.stats.tokenRequests).toBe(0);
+  });
+
+  it('keeps the working connection when the same code is exchanged again', async () => {
+    const code = harness.sandbox.issueGrantCode({ clientId: CLIENT.clientId });
+    await invoke(withClient(code));
+    const connected = {
+      credentials: harness.secrets.valueOf(CREDENTIALS_SECRET),
+      token: harness.secrets.valueOf(ACCESS_TOKEN_SECRET),
+    };
+
+    const error = await captureRejection(invoke(withClient(code)));
+
+    expect(error.name).toBe('InvalidGrantCodeError');
+    expect(error.message).toMatch(/single-use/i);
+    expect(harness.secrets.valueOf(CREDENTIALS_SECRET)).toBe(connected.credentials);
+    expect(harness.secrets.valueOf(ACCESS_TOKEN_SECRET)).toBe(connected.token);
+    expect(harness.scheduler.get(SCHEDULE_NAME)?.State).toBe('ENABLED');
+  });
+
+  it('reports a wrong client secret as InvalidClientError and stores nothing', async () => {
+    const code = harness.sandbox.issueGrantCode({ clientId: CLIENT.clientId });
+
+    const error = await captureRejection(
+      invoke({
+        code,
+        client_id: CLIENT.clientId,
+        client_secret: 'ffffffffffffffffffffffffffffffffffffffffff',
+      }),
+    );
+
+    expect(error.name).toBe('InvalidClientError');
+    expect(harness.credentials()).toEqual({});
+    expect(harness.scheduler.get(SCHEDULE_NAME)?.State).toBe('DISABLED');
+  });
+
+  it('reports Zoho throttling as ZohoRateLimitedError', async () => {
+    harness.sandbox.injectFaults('rate-limit');
+    const code = harness.sandbox.issueGrantCode({ clientId: CLIENT.clientId });
+
+    const error = await captureRejection(invoke(withClient(code)));
+
+    expect(error.name).toBe('ZohoRateLimitedError');
+    expect(error.message).toMatch(/10 minutes/);
+    expect(harness.accessToken()).toEqual({});
+  });
+
+  it('gives up on an unreachable Zoho after bounded retries, storing nothing', async () => {
+    harness.sandbox.setOutage('server-error');
+    const code = harness.sandbox.issueGrantCode({ clientId: CLIENT.clientId });
+
+    const error = await captureRejection(invoke(withClient(code)));
+
+    expect(error.name).toBe('ZohoUnavailableError');
+    expect(harness.sandbox.stats.tokenRequests).toBe(3);
+    expect(harness.credentials()).toEqual({});
+    expect(harness.accessToken()).toEqual({});
+  });
+
+  it('leaves a malformed credentials secret untouched and says how to fix it', async () => {
+    harness.secrets.create(CREDENTIALS_SECRET, 'not json');
+    const code = harness.sandbox.issueGrantCode({ clientId: CLIENT.clientId });
+
+    const error = await captureRejection(invoke(withClient(code)));
+
+    expect(error.name).toBe('ConfigError');
+    expect(error.message).toContain(CREDENTIALS_SECRET);
+    expect(harness.secrets.valueOf(CREDENTIALS_SECRET)).toBe('not json');
+    expect(harness.sandbox.stats.tokenRequests).toBe(0);
+  });
+
+  it('fails its cold start with a ConfigError naming a missing variable', async () => {
+    harness.secrets.create(CREDENTIALS_SECRET, {});
+    process.env.REFRESH_SCHEDULE_NAME = '';
+
+    const error = await captureRejection(harness.importHandler('exchange'));
+
+    expect(error.name).toBe('ConfigError');
+    expect(error.message).toContain('REFRESH_SCHEDULE_NAME');
+  });
+
+  it('writes structured logs and metrics for each invocation, with no secret in them', async () => {
+    const code = harness.sandbox.issueGrantCode({ clientId: CLIENT.clientId });
+    await invoke(withClient(code));
+    await captureRejection(invoke(withClient(code)));
+
+    const lines = harness.output
+      .join('')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines.some((line) => line.message === 'Connected to Zoho')).toBe(true);
+    expect(lines.some((line) => line.message === 'Exchange failed')).toBe(true);
+    expect(lines.some((line) => line.message === 'Zoho accounts call')).toBe(true);
+    const metrics = lines.filter((line) => '_aws' in line);
+    expect(metrics.some((line) => line.ExchangeSucceeded === 1)).toBe(true);
+    expect(metrics.some((line) => line.ExchangeFailed === 1)).toBe(true);
+    const everything = harness.output.join('');
+    for (const secret of [...harness.knownSecrets(), code]) expect(everything).not.toContain(secret);
+  });
+});

@@ -1,0 +1,204 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { followUpScheduleName } from '../../functions/lib/schedule/refresh-schedule.js';
+import {
+  ACCESS_TOKEN_SECRET,
+  CLIENT,
+  CREDENTIALS_SECRET,
+  captureRejection,
+  HandlerHarness,
+  type LambdaHandler,
+  lambdaContext,
+  SCHEDULE_NAME,
+} from '../support/handler-harness.js';
+
+const FOLLOW_UP = followUpScheduleName(SCHEDULE_NAME);
+
+/** When the pending one-time follow-up run will fire (its at() expression is in UTC). */
+function followUpTime(harness: HandlerHarness): number {
+  const expression = harness.scheduler.get(FOLLOW_UP)?.ScheduleExpression ?? '';
+  return Date.parse(`${/^at\((.*)\)$/.exec(expression)?.[1]}Z`);
+}
+
+describe('refresh handler, over HTTP against the Zoho sandbox', () => {
+  let harness: HandlerHarness;
+  let refresh: LambdaHandler;
+  const invoke = (event: unknown = {}) =>
+    refresh(event, lambdaContext('refresh')) as Promise<Record<string, unknown>>;
+
+  beforeEach(async () => {
+    harness = await HandlerHarness.start();
+    const exchange = await harness.importHandler('exchange');
+    const code = harness.sandbox.issueGrantCode({ clientId: CLIENT.clientId });
+    await exchange(
+      { code, client_id: CLIENT.clientId, client_secret: CLIENT.clientSecret },
+      lambdaContext('exchange'),
+    );
+    refresh = await harness.importHandler('refresh');
+  });
+
+  afterEach(async () => {
+    await harness.stop();
+  });
+
+  it('replaces a token minted 50 minutes ago and keeps the refresh token', async () => {
+    harness.ageStoredToken(50);
+    const credentialsBefore = harness.secrets.valueOf(CREDENTIALS_SECRET);
+    const oldToken = harness.accessToken().access_token as string;
+
+    const result = await invoke({});
+
+    expect(result).toEqual({ refreshed: true, expires_at: harness.accessToken().expires_at });
+    const stored = harness.accessToken();
+    expect(stored.access_token).not.toBe(oldToken);
+    expect(harness.sandbox.isAccessTokenValid(stored.access_token as string)).toBe(true);
+    expect(Date.parse(stored.expires_at as string) - Date.parse(stored.refreshed_at as string)).toBe(
+      3600_000,
+    );
+    expect(harness.secrets.valueOf(CREDENTIALS_SECRET)).toBe(credentialsBefore);
+    expect(harness.sandbox.stats.refreshes).toBe(1);
+    const everything = JSON.stringify(result) + harness.output.join('');
+    for (const secret of [...harness.knownSecrets(), oldToken]) expect(everything).not.toContain(secret);
+  });
+
+  it('makes one call to Zoho however many duplicate or concurrent runs arrive', async () => {
+    harness.ageStoredToken(50);
+
+    const concurrent = await Promise.all([invoke({}), invoke({}), invoke({ force: true }), invoke({})]);
+    const duplicate = await invoke({});
+    const forcedAgain = await invoke({ force: true });
+
+    expect(harness.sandbox.stats.refreshes).toBe(1);
+    expect(concurrent.every((result) => result.refreshed === true)).toBe(true);
+    expect(duplicate).toEqual({ refreshed: false, expires_at: concurrent[0]?.expires_at });
+    expect(forcedAgain).toEqual({ refreshed: false, expires_at: concurrent[0]?.expires_at });
+    expect(harness.secrets.versionCount(ACCESS_TOKEN_SECRET)).toBe(2);
+  });
+
+  it('honours a forced refresh once the token is 10 minutes old', async () => {
+    expect((await invoke({ force: true })).refreshed).toBe(false);
+    harness.ageStoredToken(10);
+    expect((await invoke({ force: true })).refreshed).toBe(true);
+    expect(harness.sandbox.stats.refreshes).toBe(1);
+  });
+
+  it('arms a one-time follow-up when a skipped run leaves the token to a schedule that would come too late', async () => {
+    harness.ageStoredToken(7);
+
+    const result = await invoke({});
+
+    expect(result.refreshed).toBe(false);
+    const followUp = harness.scheduler.get(FOLLOW_UP);
+    expect(followUp?.ScheduleExpression).toMatch(/^at\(/);
+    expect(followUp?.Target?.Input).toBe('{}');
+    expect(followUp?.ActionAfterCompletion).toBe('DELETE');
+  });
+
+  it('on a revoked refresh token: fails with RefreshTokenRevokedError, disables the schedule, keeps what is stored', async () => {
+    harness.ageStoredToken(50);
+    const stored = {
+      credentials: harness.secrets.valueOf(CREDENTIALS_SECRET),
+      token: harness.secrets.valueOf(ACCESS_TOKEN_SECRET),
+    };
+    harness.sandbox.revokeRefreshToken(harness.credentials().refresh_token as string);
+
+    const error = await captureRejection(invoke({}));
+
+    expect(error.name).toBe('RefreshTokenRevokedError');
+    expect(error.message).toMatch(/grant code/i);
+    expect(harness.scheduler.get(SCHEDULE_NAME)?.State).toBe('DISABLED');
+    expect(harness.secrets.valueOf(CREDENTIALS_SECRET)).toBe(stored.credentials);
+    expect(harness.secrets.valueOf(ACCESS_TOKEN_SECRET)).toBe(stored.token);
+  });
+
+  it('on an outage: keeps the current token, retries a minute later, and recovers', async () => {
+    harness.ageStoredToken(50);
+    const storedToken = harness.secrets.valueOf(ACCESS_TOKEN_SECRET);
+    harness.sandbox.setOutage('server-error');
+    const failedAt = Date.now();
+
+    const error = await captureRejection(invoke({}));
+
+    expect(error.name).toBe('ZohoUnavailableError');
+    expect(harness.secrets.valueOf(ACCESS_TOKEN_SECRET)).toBe(storedToken);
+    const followUpAt = followUpTime(harness);
+    expect(followUpAt - failedAt).toBeGreaterThanOrEqual(59_000);
+    expect(followUpAt - failedAt).toBeLessThanOrEqual(62_000);
+
+    harness.sandbox.setOutage(undefined);
+    expect((await invoke({})).refreshed).toBe(true);
+  });
+
+  it('on Zoho throttling: backs off for 10 minutes without calling Zoho again', async () => {
+    harness.ageStoredToken(50);
+    harness.sandbox.injectFaults('rate-limit');
+
+    expect((await captureRejection(invoke({}))).name).toBe('ZohoRateLimitedError');
+    const requests = harness.sandbox.stats.tokenRequests;
+    const again = await captureRejection(invoke({ force: true }));
+
+    expect(again.name).toBe('ZohoRateLimitedError');
+    expect(harness.sandbox.stats.tokenRequests).toBe(requests);
+    const followUpAt = followUpTime(harness);
+    expect(followUpAt - Date.now()).toBeGreaterThan(9 * 60_000);
+  });
+
+  it('reports changed client credentials as InvalidClientError and changes nothing', async () => {
+    harness.ageStoredToken(50);
+    const credentials = {
+      ...harness.credentials(),
+      client_secret: 'ffffffffffffffffffffffffffffffffffffffffff',
+    };
+    harness.secrets.create(CREDENTIALS_SECRET, credentials);
+    const storedToken = harness.secrets.valueOf(ACCESS_TOKEN_SECRET);
+
+    const error = await captureRejection(invoke({}));
+
+    expect(error.name).toBe('InvalidClientError');
+    expect(harness.secrets.valueOf(ACCESS_TOKEN_SECRET)).toBe(storedToken);
+    expect(harness.scheduler.get(SCHEDULE_NAME)?.State).toBe('ENABLED');
+  });
+
+  it('reports NotConnectedError before any exchange', async () => {
+    harness.secrets.create(CREDENTIALS_SECRET, {
+      client_id: CLIENT.clientId,
+      client_secret: CLIENT.clientSecret,
+    });
+    harness.secrets.create(ACCESS_TOKEN_SECRET, {});
+
+    const error = await captureRejection(invoke({}));
+
+    expect(error.name).toBe('NotConnectedError');
+    expect(error.message).toMatch(/exchange/);
+  });
+
+  it('refuses an event of the wrong shape', async () => {
+    expect((await captureRejection(invoke({ force: 'yes' }))).name).toBe('InvalidEventError');
+  });
+
+  it('leaves a malformed access-token secret untouched', async () => {
+    harness.secrets.create(ACCESS_TOKEN_SECRET, '[1,2,3]');
+
+    const error = await captureRejection(invoke({}));
+
+    expect(error.name).toBe('ConfigError');
+    expect(harness.secrets.valueOf(ACCESS_TOKEN_SECRET)).toBe('[1,2,3]');
+  });
+
+  it('publishes the outcome, the minutes of token life left and the Zoho latency', async () => {
+    harness.ageStoredToken(50);
+    await invoke({});
+    await invoke({});
+
+    const metrics = harness.output
+      .join('')
+      .split('\n')
+      .filter((line) => line.includes('"_aws"'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(metrics.some((line) => line.RefreshSucceeded === 1 && Number(line.TokenMinutesLeft) > 59)).toBe(
+      true,
+    );
+    expect(metrics.some((line) => line.RefreshSkipped === 1)).toBe(true);
+    expect(metrics.some((line) => typeof line.ZohoLatency === 'number')).toBe(true);
+    expect(metrics.every((line) => line.service === 'test')).toBe(true);
+  });
+});
