@@ -1,0 +1,81 @@
+import { Token } from 'aws-cdk-lib';
+import {
+  DATA_CENTRE_IDS,
+  DATA_CENTRES,
+  type DataCentreId,
+  isDataCentreId,
+} from '../functions/lib/data-centres.js';
+import { parseServerOrigin } from '../functions/lib/urls.js';
+
+/**
+ * Physical names of one connection's resources, derived from the connection name alone so that
+ * operators, the CLI and the functions can find them without reading the stack.
+ */
+export interface ConnectionNames {
+  readonly credentialsSecret: string;
+  readonly accessTokenSecret: string;
+  readonly refreshSchedule: string;
+  readonly dashboard: string;
+  readonly stack: string;
+  readonly alarmPrefix: string;
+  readonly logGroupPrefix: string;
+}
+
+/**
+ * The longest connection name: `zoho-token-keeper-<name>-refresh-retry` (the refresh function's
+ * one-time follow-up schedule) must fit EventBridge Scheduler's 64-character limit.
+ */
+export const MAX_CONNECTION_NAME_LENGTH = 32;
+
+const CONNECTION_NAME_PATTERN = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;
+
+export function connectionNames(connectionName: string): ConnectionNames {
+  assertValidConnectionName(connectionName);
+  return {
+    credentialsSecret: `zoho-token-keeper/${connectionName}/credentials`,
+    accessTokenSecret: `zoho-token-keeper/${connectionName}/access-token`,
+    refreshSchedule: `zoho-token-keeper-${connectionName}-refresh`,
+    dashboard: `ZohoTokenKeeper-${connectionName}`,
+    stack: `ZohoTokenKeeper-${connectionName}`,
+    alarmPrefix: `zoho-token-keeper-${connectionName}`,
+    logGroupPrefix: `/zoho-token-keeper/${connectionName}`,
+  };
+}
+
+export function assertValidConnectionName(connectionName: string): void {
+  if (Token.isUnresolved(connectionName)) {
+    throw new Error('connectionName must be a literal string, not a token: it is part of physical names.');
+  }
+  if (connectionName.length > MAX_CONNECTION_NAME_LENGTH || !CONNECTION_NAME_PATTERN.test(connectionName)) {
+    throw new Error(
+      `Invalid connectionName "${connectionName}": use 1 to ${MAX_CONNECTION_NAME_LENGTH} lower-case letters, ` +
+        'digits and hyphens, starting and ending with a letter or digit (e.g. "crm-eu").',
+    );
+  }
+}
+
+/** Resolves the data centre (given as free text, e.g. from CDK context) or fails listing the valid ones. */
+export function resolveDataCentre(dataCenter: string): DataCentreId {
+  if (!isDataCentreId(dataCenter)) {
+    throw new Error(
+      `Unknown Zoho data centre "${dataCenter}". Use one of: ${DATA_CENTRE_IDS.join(', ')} ` +
+        '(the domain of your Zoho account, e.g. "eu" for zoho.eu).',
+    );
+  }
+  return dataCenter;
+}
+
+/**
+ * The accounts server the functions talk to: the override when given (validated like the functions
+ * validate it at cold start, so a typo fails at synth rather than at 3 a.m.), else the data centre's.
+ */
+export function resolveAccountsUrl(dataCenter: DataCentreId, accountsUrlOverride?: string): string {
+  if (accountsUrlOverride === undefined) {
+    return DATA_CENTRES[dataCenter].accountsUrl;
+  }
+  const parsed = parseServerOrigin(accountsUrlOverride);
+  if ('problem' in parsed) {
+    throw new Error(`accountsUrl "${accountsUrlOverride}" ${parsed.problem}.`);
+  }
+  return parsed.origin;
+}

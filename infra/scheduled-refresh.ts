@@ -1,0 +1,143 @@
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { DEFAULT_SCHEDULE_GROUP } from '../functions/lib/environment.js';
+import { followUpScheduleName } from '../functions/lib/schedule/refresh-schedule.js';
+
+export interface ScheduledRefreshProps {
+  readonly scheduleName: string;
+  readonly refreshFunction: lambda.IFunction;
+  readonly rate: Duration;
+}
+
+/**
+ * The EventBridge Scheduler schedule that runs the refresh function, its dead-letter queue and the
+ * role the scheduler assumes. It is created disabled: until a grant code has been exchanged there
+ * is nothing to refresh, and the exchange function switches it on.
+ */
+export class ScheduledRefresh extends Construct {
+  readonly schedule: scheduler.Schedule;
+  readonly scheduleName: string;
+  readonly scheduleArn: string;
+  readonly followUpScheduleArn: string;
+  readonly deadLetterQueue: sqs.Queue;
+  readonly role: iam.Role;
+
+  constructor(scope: Construct, id: string, props: ScheduledRefreshProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    this.scheduleName = props.scheduleName;
+    // Built from the literal names rather than the schedule's attributes: the refresh function's
+    // policy refers to these ARNs and the schedule refers to the function, which would be a cycle.
+    this.scheduleArn = scheduleArn(stack, props.scheduleName);
+    this.followUpScheduleArn = scheduleArn(stack, followUpScheduleName(props.scheduleName));
+
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.deadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is itself the dead-letter queue of the refresh schedule.',
+    });
+
+    this.role = new iam.Role(this, 'SchedulerRole', {
+      description: `Lets EventBridge Scheduler run ${props.scheduleName} and its follow-up`,
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: {
+          StringEquals: {
+            'aws:SourceAccount': stack.account,
+            'aws:SourceArn': stack.formatArn({
+              service: 'scheduler',
+              resource: 'schedule-group',
+              resourceName: DEFAULT_SCHEDULE_GROUP,
+            }),
+          },
+        },
+      }),
+    });
+    // Exactly the function, not `<arn>:*` as grantInvoke would add: no version or alias is ever invoked.
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['lambda:InvokeFunction'],
+        resources: [props.refreshFunction.functionArn],
+      }),
+    );
+    // grantSendMessages would add GetQueueAttributes and GetQueueUrl, which Scheduler does not use.
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.deadLetterQueue.queueArn] }),
+    );
+
+    const role = this.role;
+    const deadLetterQueueArn = this.deadLetterQueue.queueArn;
+    this.schedule = new scheduler.Schedule(this, 'Schedule', {
+      scheduleName: props.scheduleName,
+      description: 'Keeps the Zoho access token fresh; switched on by the first successful exchange',
+      schedule: scheduler.ScheduleExpression.rate(props.rate),
+      enabled: false,
+      target: {
+        bind: () => ({
+          arn: props.refreshFunction.functionArn,
+          role,
+          input: scheduler.ScheduleTargetInput.fromObject({}),
+          retryPolicy: {
+            maximumRetryAttempts: 3,
+            maximumEventAgeInSeconds: Duration.minutes(15).toSeconds(),
+          },
+          deadLetterConfig: { arn: deadLetterQueueArn },
+        }),
+      },
+    });
+  }
+
+  /**
+   * Lets the grantee switch the refresh schedule on or off: GetSchedule then UpdateSchedule, which
+   * passes the scheduler role again.
+   */
+  grantSwitch(grantee: iam.IGrantable): void {
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['scheduler:GetSchedule', 'scheduler:UpdateSchedule'],
+      resourceArns: [this.scheduleArn],
+    });
+    this.grantPassRole(grantee);
+  }
+
+  /** Lets the grantee create, change and remove the one-time follow-up schedule. */
+  grantFollowUp(grantee: iam.IGrantable): void {
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: [
+        'scheduler:CreateSchedule',
+        'scheduler:UpdateSchedule',
+        'scheduler:DeleteSchedule',
+        'scheduler:GetSchedule',
+      ],
+      resourceArns: [this.followUpScheduleArn],
+    });
+    this.grantPassRole(grantee);
+  }
+
+  private grantPassRole(grantee: iam.IGrantable): void {
+    // Granted by both methods; CDK drops the duplicate statement when it renders the policy.
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['iam:PassRole'],
+        resources: [this.role.roleArn],
+        conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+      }),
+    );
+  }
+}
+
+function scheduleArn(stack: Stack, scheduleName: string): string {
+  return stack.formatArn({
+    service: 'scheduler',
+    resource: 'schedule',
+    resourceName: `${DEFAULT_SCHEDULE_GROUP}/${scheduleName}`,
+  });
+}

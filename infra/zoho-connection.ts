@@ -1,0 +1,303 @@
+import { Duration, RemovalPolicy, SecretValue, Stack, Validations } from 'aws-cdk-lib';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { DataCentreId } from '../functions/lib/data-centres.js';
+import { DEFAULT_SCHEDULE_GROUP, ENV } from '../functions/lib/environment.js';
+import { METRIC_NAMESPACE } from '../functions/lib/metric-names.js';
+import { type ConnectionAlarms, ConnectionMonitoring } from './connection-monitoring.js';
+import {
+  type ConnectionNames,
+  connectionNames,
+  resolveAccountsUrl,
+  resolveDataCentre,
+} from './connection-names.js';
+import { KeeperFunction } from './keeper-function.js';
+import { ScheduledRefresh } from './scheduled-refresh.js';
+
+export interface ZohoConnectionProps {
+  /**
+   * Names this connection's resources (secrets `zoho-token-keeper/<name>/...`, schedule, alarms,
+   * dashboard). 1 to 32 lower-case letters, digits and hyphens.
+   * @default 'default'
+   */
+  readonly connectionName?: string;
+  /**
+   * The Zoho data centre of the Self Client (the domain you log in to, e.g. `eu` for zoho.eu).
+   * @default 'us'
+   */
+  readonly dataCenter?: DataCentreId;
+  /**
+   * Overrides the data centre's accounts server, e.g. a private test server. Must be https
+   * (plain http only for a loopback host).
+   * @default - the accounts server of `dataCenter`
+   */
+  readonly accountsUrl?: string;
+  /**
+   * How often the refresh function runs, in whole minutes from 10 to 55: Zoho access tokens live
+   * one hour, and the refresh function skips a token refreshed less than 10 minutes ago.
+   * @default Duration.minutes(50)
+   */
+  readonly refreshRate?: Duration;
+  /**
+   * Memory of both functions, in MB.
+   * @default 256
+   */
+  readonly memorySize?: number;
+  /**
+   * Retention of both functions' log groups.
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * Customer-managed key for both secrets. Readers granted with `grantRead` also get decrypt on it.
+   * @default - the AWS-managed key `aws/secretsmanager`
+   */
+  readonly encryptionKey?: kms.IKey;
+  /**
+   * Email address to notify when an alarm fires or clears; an SNS topic is created for it.
+   * Ignored when `alarmTopic` is given.
+   * @default - no notification
+   */
+  readonly alarmEmail?: string;
+  /**
+   * Existing SNS topic for alarm notifications.
+   * @default - a new topic when `alarmEmail` is given, else none
+   */
+  readonly alarmTopic?: sns.ITopic;
+  /**
+   * Reserved concurrency of the refresh function, so that only one run writes the token at a time.
+   * `0` or `undefined` reserves none: accounts still on the default Lambda concurrency quota of 10
+   * cannot reserve any, because Lambda keeps 10 unreserved.
+   * @default 1
+   */
+  readonly refreshReservedConcurrency?: number;
+  /**
+   * What happens to both secrets when the stack is deleted. Retained secrets keep their names, so a
+   * new deployment of the same connection needs them deleted (or restored) first.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+const DEFAULTS = {
+  connectionName: 'default',
+  dataCenter: 'us',
+  refreshRate: Duration.minutes(50),
+  memorySize: 256,
+  logRetention: logs.RetentionDays.ONE_MONTH,
+  refreshReservedConcurrency: 1,
+  removalPolicy: RemovalPolicy.RETAIN,
+} as const;
+
+/**
+ * One Zoho connection: one Self Client in one data centre. Creates the two secrets, the exchange
+ * and refresh functions, the (disabled) refresh schedule, alarms and a dashboard.
+ */
+export class ZohoConnection extends Construct {
+  readonly connectionName: string;
+  readonly names: ConnectionNames;
+  /** Client id and secret and the refresh token: only the two functions may read it. */
+  readonly credentialsSecret: secretsmanager.Secret;
+  /** The current access token: grant read on it with `grantRead`. */
+  readonly accessTokenSecret: secretsmanager.Secret;
+  readonly exchangeFunction: lambda.IFunction;
+  readonly refreshFunction: lambda.IFunction;
+  /** Name of the refresh schedule (in the `default` schedule group). */
+  readonly refreshSchedule: string;
+  readonly deadLetterQueue: sqs.IQueue;
+  readonly alarms: ConnectionAlarms;
+  readonly alarmTopic?: sns.ITopic;
+  readonly dashboard: cloudwatch.Dashboard;
+  /** The customer-managed key of both secrets, if any. */
+  readonly encryptionKey?: kms.IKey;
+
+  constructor(scope: Construct, id: string, props: ZohoConnectionProps = {}) {
+    super(scope, id);
+    this.connectionName = props.connectionName ?? DEFAULTS.connectionName;
+    this.names = connectionNames(this.connectionName);
+    const dataCenter = resolveDataCentre(props.dataCenter ?? DEFAULTS.dataCenter);
+    const accountsUrl = resolveAccountsUrl(dataCenter, props.accountsUrl);
+    const reservedConcurrency = props.refreshReservedConcurrency ?? DEFAULTS.refreshReservedConcurrency;
+    if (!Number.isInteger(reservedConcurrency) || reservedConcurrency < 0) {
+      throw new Error(`refreshReservedConcurrency must be a whole number >= 0, got ${reservedConcurrency}.`);
+    }
+
+    const refreshRate = props.refreshRate ?? DEFAULTS.refreshRate;
+    assertRefreshRate(refreshRate);
+
+    this.encryptionKey = props.encryptionKey;
+    this.credentialsSecret = this.createSecret('CredentialsSecret', {
+      secretName: this.names.credentialsSecret,
+      description: `Zoho Self Client id and secret and refresh token of connection ${this.connectionName}`,
+      props,
+    });
+    this.accessTokenSecret = this.createSecret('AccessTokenSecret', {
+      secretName: this.names.accessTokenSecret,
+      description: `Current Zoho access token of connection ${this.connectionName}`,
+      props,
+    });
+
+    this.refreshSchedule = this.names.refreshSchedule;
+    const environment = {
+      [ENV.accountsUrl]: accountsUrl,
+      [ENV.credentialsSecretId]: this.credentialsSecret.secretArn,
+      [ENV.accessTokenSecretId]: this.accessTokenSecret.secretArn,
+      [ENV.refreshScheduleName]: this.names.refreshSchedule,
+      [ENV.refreshScheduleGroup]: DEFAULT_SCHEDULE_GROUP,
+      POWERTOOLS_SERVICE_NAME: this.connectionName,
+      POWERTOOLS_METRICS_NAMESPACE: METRIC_NAMESPACE,
+      POWERTOOLS_LOG_LEVEL: 'INFO',
+    };
+    const common = {
+      memorySize: props.memorySize ?? DEFAULTS.memorySize,
+      logRetention: props.logRetention ?? DEFAULTS.logRetention,
+      environment,
+    };
+
+    // Zoho calls make at most 3 attempts of 5 s plus backoff (about 17 s): 30 s leaves room for the
+    // two Secrets Manager calls and the schedule update.
+    const exchange = new KeeperFunction(this, 'Exchange', {
+      ...common,
+      entry: 'functions/exchange/handler.ts',
+      description: `Exchanges a Zoho grant code for tokens (connection ${this.connectionName})`,
+      timeout: Duration.seconds(30),
+      logGroupName: `${this.names.logGroupPrefix}/exchange`,
+    });
+    const refresh = new KeeperFunction(this, 'Refresh', {
+      ...common,
+      entry: 'functions/refresh/handler.ts',
+      description: `Refreshes the Zoho access token (connection ${this.connectionName})`,
+      timeout: Duration.seconds(30),
+      logGroupName: `${this.names.logGroupPrefix}/refresh`,
+      reservedConcurrentExecutions: reservedConcurrency === 0 ? undefined : reservedConcurrency,
+    });
+    this.exchangeFunction = exchange.function;
+    this.refreshFunction = refresh.function;
+
+    const schedule = new ScheduledRefresh(this, 'RefreshSchedule', {
+      scheduleName: this.names.refreshSchedule,
+      refreshFunction: refresh.function,
+      rate: refreshRate,
+    });
+    this.deadLetterQueue = schedule.deadLetterQueue;
+
+    for (const keeper of [exchange, refresh]) {
+      this.grantReadWrite(this.credentialsSecret, keeper.role);
+      this.grantReadWrite(this.accessTokenSecret, keeper.role);
+      schedule.grantSwitch(keeper.role);
+    }
+    schedule.grantFollowUp(refresh.role);
+
+    this.alarmTopic = props.alarmTopic ?? this.createAlarmTopic(props.alarmEmail);
+    const monitoring = new ConnectionMonitoring(this, 'Monitoring', {
+      connectionName: this.connectionName,
+      alarmPrefix: this.names.alarmPrefix,
+      dashboardName: this.names.dashboard,
+      exchangeFunction: exchange.function,
+      refreshFunction: refresh.function,
+      deadLetterQueue: schedule.deadLetterQueue,
+      refreshRate,
+      alarmTopic: this.alarmTopic,
+    });
+    this.alarms = monitoring.alarms;
+    this.dashboard = monitoring.dashboard;
+  }
+
+  /**
+   * Lets the grantee (typically another Lambda function) read the access-token secret, and decrypt
+   * it when a customer-managed key is configured. Never the credentials secret.
+   */
+  grantRead(grantee: iam.IGrantable): iam.Grant {
+    const grant = this.accessTokenSecret.grantRead(grantee);
+    this.grantKeyThroughSecretsManager(grantee, 'kms:Decrypt');
+    return grant;
+  }
+
+  private createSecret(
+    id: string,
+    options: { secretName: string; description: string; props: ZohoConnectionProps },
+  ): secretsmanager.Secret {
+    const secret = new secretsmanager.Secret(this, id, {
+      secretName: options.secretName,
+      description: options.description,
+      // An empty document: the operator or the exchange function fills it, never the template.
+      secretStringValue: SecretValue.unsafePlainText('{}'),
+      encryptionKey: options.props.encryptionKey,
+      removalPolicy: options.props.removalPolicy ?? DEFAULTS.removalPolicy,
+    });
+    Validations.of(secret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'Zoho tokens cannot be rotated by Secrets Manager; the refresh function renews the access token.',
+    });
+    return secret;
+  }
+
+  /**
+   * Read plus PutSecretValue only: `grantWrite` would also allow UpdateSecret (changing the key or
+   * description) and UpdateSecretVersionStage, which the functions never need.
+   */
+  private grantReadWrite(secret: secretsmanager.Secret, role: iam.IRole): void {
+    secret.grantRead(role);
+    iam.Grant.addToPrincipal({
+      grantee: role,
+      actions: ['secretsmanager:PutSecretValue'],
+      resourceArns: [secret.secretArn],
+    });
+    // Writing under a customer-managed key needs a data key, asked for by Secrets Manager on our behalf.
+    this.grantKeyThroughSecretsManager(role, 'kms:Decrypt', 'kms:GenerateDataKey');
+  }
+
+  /**
+   * Secret.grantRead grants decrypt to a kms.ViaServicePrincipal, which lands in the key policy of a
+   * key created in the same stack but silently grants nothing on an imported key. An identity-policy
+   * statement works for both (given the key policy trusts the account, as the default one does).
+   */
+  private grantKeyThroughSecretsManager(grantee: iam.IGrantable, ...actions: string[]): void {
+    if (!this.encryptionKey) return;
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions,
+      resourceArns: [this.encryptionKey.keyArn],
+      conditions: {
+        StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com` },
+      },
+    });
+  }
+
+  private createAlarmTopic(alarmEmail: string | undefined): sns.ITopic | undefined {
+    if (alarmEmail === undefined) return undefined;
+    if (!/^[^\s@]+@[^\s@]+$/.test(alarmEmail)) {
+      throw new Error(`alarmEmail "${alarmEmail}" is not an email address.`);
+    }
+    const topic = new sns.Topic(this, 'AlarmTopic', {
+      displayName: `Zoho token keeper alarms (${this.connectionName})`,
+      enforceSSL: true,
+    });
+    topic.addSubscription(new subscriptions.EmailSubscription(alarmEmail));
+    Validations.of(topic).acknowledge({
+      id: 'AwsSolutions-SNS2',
+      reason:
+        'Alarm notifications carry no secret, and CloudWatch cannot publish to a topic under the AWS-managed SNS key.',
+    });
+    return topic;
+  }
+}
+
+function assertRefreshRate(rate: Duration): void {
+  const minutes = rate.toMinutes({ integral: false });
+  if (!Number.isInteger(minutes) || minutes < 10 || minutes > 55) {
+    throw new Error(
+      `refreshRate must be a whole number of minutes from 10 to 55, got ${rate.toHumanString()}: ` +
+        'Zoho access tokens live 60 minutes.',
+    );
+  }
+}

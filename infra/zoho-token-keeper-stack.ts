@@ -1,0 +1,58 @@
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { ZohoConnection, type ZohoConnectionProps } from './zoho-connection.js';
+
+/**
+ * Output keys of the stack. They are fixed logical ids (no construct-path hash), so a CLI can read
+ * them with `aws cloudformation describe-stacks --stack-name ZohoTokenKeeper-<connectionName>`.
+ */
+export const STACK_OUTPUT_KEYS = {
+  exchangeFunctionName: 'ExchangeFunctionName',
+  refreshFunctionName: 'RefreshFunctionName',
+  credentialsSecretName: 'CredentialsSecretName',
+  credentialsSecretArn: 'CredentialsSecretArn',
+  accessTokenSecretName: 'AccessTokenSecretName',
+  accessTokenSecretArn: 'AccessTokenSecretArn',
+  refreshScheduleName: 'RefreshScheduleName',
+  dashboardName: 'DashboardName',
+  /** A ready-to-paste `aws lambda invoke` of the exchange function with a placeholder grant code. */
+  exchangeCommand: 'ExchangeCommand',
+} as const;
+
+export type ZohoTokenKeeperStackProps = StackProps & ZohoConnectionProps;
+
+/** One connection in its own stack, named `ZohoTokenKeeper-<connectionName>` by the app. */
+export class ZohoTokenKeeperStack extends Stack {
+  readonly connection: ZohoConnection;
+
+  constructor(scope: Construct, id: string, props: ZohoTokenKeeperStackProps = {}) {
+    super(scope, id, props);
+    const connection = new ZohoConnection(this, 'Connection', props);
+    this.connection = connection;
+
+    const output = (key: keyof typeof STACK_OUTPUT_KEYS, value: string, description: string) =>
+      new CfnOutput(this, STACK_OUTPUT_KEYS[key], { value, description }).overrideLogicalId(
+        STACK_OUTPUT_KEYS[key],
+      );
+    const { names } = connection;
+    const exchangeName = connection.exchangeFunction.functionName;
+    output('exchangeFunctionName', exchangeName, 'Invoke with a grant code to connect');
+    output(
+      'refreshFunctionName',
+      connection.refreshFunction.functionName,
+      'Invoke with {"force": true} for a new access token',
+    );
+    output('credentialsSecretName', names.credentialsSecret, 'Client id and secret, refresh token');
+    output('credentialsSecretArn', connection.credentialsSecret.secretArn, 'Credentials secret ARN');
+    output('accessTokenSecretName', names.accessTokenSecret, 'Current access token: grant read to consumers');
+    output('accessTokenSecretArn', connection.accessTokenSecret.secretArn, 'Access-token secret ARN');
+    output('refreshScheduleName', connection.refreshSchedule, 'Disabled until the first exchange');
+    output('dashboardName', names.dashboard, 'CloudWatch dashboard of this connection');
+    output(
+      'exchangeCommand',
+      `aws lambda invoke --function-name ${exchangeName} --cli-binary-format raw-in-base64-out ` +
+        `--payload '{"code":"PASTE_GRANT_CODE"}' /dev/stdout`,
+      'Replace PASTE_GRANT_CODE with a grant code from the Zoho API Console, then run it',
+    );
+  }
+}

@@ -1,0 +1,170 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { App, Stack, Token } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { DATA_CENTRE_IDS } from '../../functions/lib/data-centres.js';
+import { createKeeperApp } from '../../infra/keeper-app.js';
+import { STACK_OUTPUT_KEYS, ZohoTokenKeeperStack } from '../../infra/zoho-token-keeper-stack.js';
+
+const FAST_CONTEXT = { 'aws:cdk:bundling-stacks': [] };
+
+beforeEach(() => {
+  // A developer's CLI environment must not make the stack environment-specific.
+  vi.stubEnv('CDK_DEFAULT_ACCOUNT', '');
+  vi.stubEnv('CDK_DEFAULT_REGION', '');
+  vi.stubEnv('CDK_VALIDATION', 'false');
+});
+afterEach(() => {
+  vi.unstubAllEnvs();
+});
+
+function onlyStack(app: App): ZohoTokenKeeperStack {
+  const stacks = app.node.children.filter((child): child is ZohoTokenKeeperStack => Stack.isStack(child));
+  expect(stacks).toHaveLength(1);
+  return stacks[0] as ZohoTokenKeeperStack;
+}
+
+describe('the CDK app', () => {
+  it('deploys the connection "default" in the US data centre when given no context', () => {
+    const stack = onlyStack(createKeeperApp({ context: FAST_CONTEXT }));
+
+    expect(stack.stackName).toBe('ZohoTokenKeeper-default');
+    expect(Token.isUnresolved(stack.account)).toBe(true);
+    expect(Token.isUnresolved(stack.region)).toBe(true);
+    const template = Template.fromStack(stack);
+    template.allResourcesProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ ZOHO_ACCOUNTS_URL: 'https://accounts.zoho.com' }) },
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', { ReservedConcurrentExecutions: 1 });
+    template.resourceCountIs('AWS::SNS::Topic', 0);
+  });
+
+  it('is configured by context: connection name, data centre, alarm email, accounts server, concurrency', () => {
+    const app = createKeeperApp({
+      context: {
+        ...FAST_CONTEXT,
+        connectionName: 'crm-eu',
+        dataCenter: 'eu',
+        alarmEmail: 'ops@example.com',
+        accountsUrl: 'http://127.0.0.1:9000',
+        refreshReservedConcurrency: '0',
+      },
+    });
+    const stack = onlyStack(app);
+
+    expect(stack.stackName).toBe('ZohoTokenKeeper-crm-eu');
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      Name: 'zoho-token-keeper/crm-eu/credentials',
+    });
+    template.allResourcesProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ ZOHO_ACCOUNTS_URL: 'http://127.0.0.1:9000' }) },
+      ReservedConcurrentExecutions: Match.absent(),
+    });
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'ops@example.com',
+    });
+  });
+
+  it('uses the data centre from context for the accounts server', () => {
+    const template = Template.fromStack(
+      onlyStack(createKeeperApp({ context: { ...FAST_CONTEXT, dataCenter: 'au' } })),
+    );
+    template.allResourcesProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ ZOHO_ACCOUNTS_URL: 'https://accounts.zoho.com.au' }) },
+    });
+  });
+
+  it('fails on an unknown data centre, listing the valid ones', () => {
+    const act = () => createKeeperApp({ context: { ...FAST_CONTEXT, dataCenter: 'europe' } });
+    expect(act).toThrow(/Unknown Zoho data centre "europe"/);
+    expect(act).toThrow(DATA_CENTRE_IDS.join(', '));
+  });
+
+  it('targets the CLI account and region when the CLI knows them', () => {
+    vi.stubEnv('CDK_DEFAULT_ACCOUNT', '123456789012');
+    vi.stubEnv('CDK_DEFAULT_REGION', 'eu-central-1');
+    const stack = onlyStack(createKeeperApp({ context: FAST_CONTEXT }));
+    expect(stack.account).toBe('123456789012');
+    expect(stack.region).toBe('eu-central-1');
+  });
+
+  it('publishes the outputs a CLI reads under fixed keys, with a ready-to-paste exchange command', () => {
+    const stack = onlyStack(createKeeperApp({ context: { ...FAST_CONTEXT, connectionName: 'crm' } }));
+    const template = Template.fromStack(stack);
+
+    expect(Object.keys(template.toJSON().Outputs).sort()).toEqual(Object.values(STACK_OUTPUT_KEYS).sort());
+    const exchangeName = stack.resolve(stack.connection.exchangeFunction.functionName);
+    template.hasOutput('ExchangeFunctionName', { Value: exchangeName });
+    template.hasOutput('CredentialsSecretName', { Value: 'zoho-token-keeper/crm/credentials' });
+    template.hasOutput('AccessTokenSecretName', { Value: 'zoho-token-keeper/crm/access-token' });
+    template.hasOutput('AccessTokenSecretArn', {
+      Value: stack.resolve(stack.connection.accessTokenSecret.secretArn),
+    });
+    template.hasOutput('RefreshScheduleName', { Value: 'zoho-token-keeper-crm-refresh' });
+    template.hasOutput('DashboardName', { Value: 'ZohoTokenKeeper-crm' });
+    template.hasOutput('ExchangeCommand', {
+      Value: {
+        'Fn::Join': [
+          '',
+          [
+            'aws lambda invoke --function-name ',
+            exchangeName,
+            ' --cli-binary-format raw-in-base64-out --payload \'{"code":"PASTE_GRANT_CODE"}\' /dev/stdout',
+          ],
+        ],
+      },
+    });
+  });
+
+  it('holds two connections as two stacks of one app without a clash of physical names', () => {
+    const app = new App({ context: FAST_CONTEXT });
+    const stacks = ['crm', 'books'].map(
+      (connectionName) =>
+        new ZohoTokenKeeperStack(app, `ZohoTokenKeeper-${connectionName}`, {
+          connectionName,
+          dataCenter: 'eu',
+        }),
+    );
+
+    const physicalNames = stacks.map((stack) => {
+      const resources = Object.values(Template.fromStack(stack).toJSON().Resources) as {
+        Properties?: Record<string, unknown>;
+      }[];
+      return resources.flatMap((resource) =>
+        ['Name', 'LogGroupName', 'AlarmName', 'DashboardName']
+          .map((property) => resource.Properties?.[property])
+          .filter((name) => typeof name === 'string'),
+      );
+    });
+    // Two secrets, one schedule, two log groups, four alarms, one dashboard per connection.
+    expect(physicalNames[0]).toHaveLength(10);
+    expect(physicalNames[1]).toHaveLength(10);
+    expect(physicalNames[0]?.filter((name) => physicalNames[1]?.includes(name))).toEqual([]);
+  });
+
+  it('synthesises for real: bundles ESM with the SDK inside, passes CloudFormation validation and cdk-nag', () => {
+    vi.stubEnv('CDK_VALIDATION', 'true');
+    const app = createKeeperApp();
+
+    // Under Vitest (NODE_ENV=test) the CDK throws the validation report when a rule fails.
+    const assembly = app.synth();
+    const report = JSON.parse(readFileSync(join(assembly.directory, 'validation-report.json'), 'utf8'));
+    // Not even a warning, from cdk-nag or from the CloudFormation schema validation.
+    expect(report.pluginReports).toEqual([]);
+
+    const assetDirectories = readdirSync(assembly.directory).filter((name) => name.startsWith('asset.'));
+    expect(assetDirectories).toHaveLength(2);
+    for (const directory of assetDirectories) {
+      const files = readdirSync(join(assembly.directory, directory)).sort();
+      expect(files).toEqual(['index.mjs', 'index.mjs.map']);
+      const bundle = readFileSync(join(assembly.directory, directory, 'index.mjs'), 'utf8');
+      expect(bundle.startsWith("import { createRequire } from 'module';")).toBe(true);
+      // The SDK is bundled, not left for the runtime's copy.
+      expect(bundle).not.toMatch(/from\s*["']@aws-sdk\//);
+      expect(bundle).toContain('export');
+    }
+  });
+});

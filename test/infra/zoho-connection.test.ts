@@ -1,0 +1,691 @@
+import { App, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { DATA_CENTRE_IDS, type DataCentreId } from '../../functions/lib/data-centres.js';
+import { ZohoConnection, type ZohoConnectionProps } from '../../infra/zoho-connection.js';
+
+// Bundling is skipped (it is exercised once, for real, in app.test.ts), and so is aws-cdk-lib's
+// CloudFormation schema validation, which app.test.ts keeps on.
+const FAST_CONTEXT = { 'aws:cdk:bundling-stacks': [] };
+
+// An imported key is usable only by principals of its own account, so key tests pin the stack there.
+const KEY_ARN = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+const KEY_ACCOUNT_ENV = { account: '123456789012', region: 'eu-west-1' };
+const VIA_SECRETS_MANAGER = { StringEquals: { 'kms:ViaService': 'secretsmanager.eu-west-1.amazonaws.com' } };
+
+beforeAll(() => {
+  vi.stubEnv('CDK_VALIDATION', 'false');
+});
+afterAll(() => {
+  vi.unstubAllEnvs();
+});
+
+interface Synthesised {
+  readonly app: App;
+  readonly stack: Stack;
+  readonly connection: ZohoConnection;
+  readonly template: Template;
+}
+
+function synthesise(props: ZohoConnectionProps = {}, extend?: (stack: Stack) => void): Synthesised {
+  const app = new App({ context: FAST_CONTEXT });
+  const stack = new Stack(app, 'Test');
+  const connection = new ZohoConnection(stack, 'Connection', {
+    connectionName: 'crm',
+    dataCenter: 'eu',
+    ...props,
+  });
+  extend?.(stack);
+  return { app, stack, connection, template: Template.fromStack(stack) };
+}
+
+/** The CloudFormation reference to a value, as it appears in the template. */
+function ref(stack: Stack, value: string): unknown {
+  return stack.resolve(value);
+}
+
+function scheduleArn(name: string): unknown {
+  return {
+    'Fn::Join': [
+      '',
+      [
+        'arn:',
+        { Ref: 'AWS::Partition' },
+        ':scheduler:',
+        { Ref: 'AWS::Region' },
+        ':',
+        { Ref: 'AWS::AccountId' },
+        `:schedule/default/${name}`,
+      ],
+    ],
+  };
+}
+
+function policyStatementsOf(template: Template, stack: Stack, role: iam.IRole | undefined): unknown[] {
+  if (!role) throw new Error('the function has no role');
+  const roleRef = stack.resolve((role.node.defaultChild as iam.CfnRole).ref);
+  const policies = Object.values(
+    template.findResources('AWS::IAM::Policy', { Properties: { Roles: [roleRef] } }),
+  ) as { Properties: { PolicyDocument: { Statement: unknown[] } } }[];
+  expect(policies).toHaveLength(1);
+  return policies[0]?.Properties.PolicyDocument.Statement ?? [];
+}
+
+describe('ZohoConnection with default settings', () => {
+  // One synthesis shared by the read-only assertions below keeps the file fast.
+  let synthesised: Synthesised;
+  beforeAll(() => {
+    synthesised = synthesise();
+  });
+
+  describe('secrets', () => {
+    it('creates the two secrets with fixed names, an empty JSON document and a Retain policy', () => {
+      const { template } = synthesised;
+      template.resourceCountIs('AWS::SecretsManager::Secret', 2);
+      for (const name of ['zoho-token-keeper/crm/credentials', 'zoho-token-keeper/crm/access-token']) {
+        template.hasResource('AWS::SecretsManager::Secret', {
+          Properties: { Name: name, SecretString: '{}', KmsKeyId: Match.absent() },
+          DeletionPolicy: 'Retain',
+          UpdateReplacePolicy: 'Retain',
+        });
+      }
+    });
+
+    it('puts no token, client secret or grant code in the template', () => {
+      const json = JSON.stringify(synthesised.template.toJSON());
+      expect(json).not.toMatch(/"(access_token|refresh_token|client_secret|code)"\s*:/);
+      expect(json).not.toMatch(/1000\.[0-9a-f]{8,}/i);
+      const secretStrings = Object.values(
+        synthesised.template.findResources('AWS::SecretsManager::Secret'),
+      ).map((secret) => (secret as { Properties: { SecretString: unknown } }).Properties.SecretString);
+      expect(secretStrings).toEqual(['{}', '{}']);
+    });
+  });
+
+  describe('functions', () => {
+    it('runs both functions on the newest Node.js runtime, arm64, 256 MB, 30 s, JSON logs, no tracing', () => {
+      const { template } = synthesised;
+      template.resourceCountIs('AWS::Lambda::Function', 2);
+      template.allResourcesProperties('AWS::Lambda::Function', {
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        MemorySize: 256,
+        Timeout: 30,
+        Handler: 'index.handler',
+        LoggingConfig: { LogFormat: 'JSON', LogGroup: Match.anyValue() },
+        TracingConfig: Match.absent(),
+      });
+    });
+
+    it('configures both functions through the contract environment variables', () => {
+      const { template, stack, connection } = synthesised;
+      const environment = {
+        ZOHO_ACCOUNTS_URL: 'https://accounts.zoho.eu',
+        CREDENTIALS_SECRET_ID: ref(stack, connection.credentialsSecret.secretArn),
+        ACCESS_TOKEN_SECRET_ID: ref(stack, connection.accessTokenSecret.secretArn),
+        REFRESH_SCHEDULE_NAME: 'zoho-token-keeper-crm-refresh',
+        REFRESH_SCHEDULE_GROUP: 'default',
+        POWERTOOLS_SERVICE_NAME: 'crm',
+        POWERTOOLS_METRICS_NAMESPACE: 'ZohoTokenKeeper',
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+        NODE_OPTIONS: '--enable-source-maps',
+      };
+      template.allResourcesProperties('AWS::Lambda::Function', {
+        Environment: { Variables: Match.objectEquals(environment) },
+      });
+    });
+
+    it('reserves one concurrent execution for the refresh function only', () => {
+      const { template, stack, connection } = synthesised;
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Role: ref(stack, connection.refreshFunction.role?.roleArn ?? ''),
+        ReservedConcurrentExecutions: 1,
+      });
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Role: ref(stack, connection.exchangeFunction.role?.roleArn ?? ''),
+        ReservedConcurrentExecutions: Match.absent(),
+      });
+    });
+
+    it('never lets Lambda retry an asynchronous invocation of either function', () => {
+      const { template, stack, connection } = synthesised;
+      template.resourceCountIs('AWS::Lambda::EventInvokeConfig', 2);
+      for (const fn of [connection.exchangeFunction, connection.refreshFunction]) {
+        template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+          FunctionName: ref(stack, fn.functionName),
+          MaximumRetryAttempts: 0,
+        });
+      }
+    });
+
+    it('gives each function its own log group, kept 30 days and deleted with the stack', () => {
+      const { template } = synthesised;
+      template.resourceCountIs('AWS::Logs::LogGroup', 2);
+      for (const name of ['/zoho-token-keeper/crm/exchange', '/zoho-token-keeper/crm/refresh']) {
+        template.hasResource('AWS::Logs::LogGroup', {
+          Properties: { LogGroupName: name, RetentionInDays: 30 },
+          DeletionPolicy: 'Delete',
+        });
+      }
+    });
+  });
+
+  describe('refresh schedule', () => {
+    it('runs the refresh function every 50 minutes with {} once enabled, and is created disabled', () => {
+      const { template, stack, connection } = synthesised;
+      template.resourceCountIs('AWS::Scheduler::Schedule', 1);
+      template.hasResourceProperties('AWS::Scheduler::Schedule', {
+        Name: 'zoho-token-keeper-crm-refresh',
+        GroupName: Match.absent(),
+        ScheduleExpression: 'rate(50 minutes)',
+        State: 'DISABLED',
+        FlexibleTimeWindow: { Mode: 'OFF' },
+        Target: Match.objectEquals({
+          Arn: ref(stack, connection.refreshFunction.functionArn),
+          RoleArn: Match.anyValue(),
+          Input: '{}',
+          RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 900 },
+          DeadLetterConfig: { Arn: ref(stack, connection.deadLetterQueue.queueArn) },
+        }),
+      });
+    });
+
+    it('sends undeliverable runs to an encrypted, TLS-only queue that keeps them 14 days', () => {
+      const { template, stack, connection } = synthesised;
+      template.resourceCountIs('AWS::SQS::Queue', 1);
+      template.hasResourceProperties('AWS::SQS::Queue', {
+        SqsManagedSseEnabled: true,
+        MessageRetentionPeriod: 14 * 24 * 3600,
+      });
+      template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        Queues: [ref(stack, connection.deadLetterQueue.queueUrl)],
+        PolicyDocument: {
+          Statement: [
+            Match.objectLike({
+              Effect: 'Deny',
+              Action: 'sqs:*',
+              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            }),
+          ],
+        },
+      });
+    });
+  });
+
+  describe('IAM', () => {
+    it('creates exactly three roles (two functions, the scheduler) with no managed policy', () => {
+      const { template } = synthesised;
+      template.resourceCountIs('AWS::IAM::Role', 3);
+      template.resourceCountIs('AWS::IAM::Policy', 3);
+      template.allResourcesProperties('AWS::IAM::Role', { ManagedPolicyArns: Match.absent() });
+    });
+
+    it('lets the exchange function write its log, read and put both secrets, and switch the schedule on', () => {
+      const { template, stack, connection } = synthesised;
+      const statements = policyStatementsOf(template, stack, connection.exchangeFunction.role);
+      expect(statements).toEqual([
+        ...logAndSecretStatements(synthesised, 'Exchange'),
+        ...switchStatements(synthesised),
+      ]);
+    });
+
+    it('lets the refresh function do the same, plus manage only its -retry follow-up schedule', () => {
+      const { template, stack, connection } = synthesised;
+      const statements = policyStatementsOf(template, stack, connection.refreshFunction.role);
+      expect(statements).toEqual([
+        ...logAndSecretStatements(synthesised, 'Refresh'),
+        ...switchStatements(synthesised),
+        {
+          Effect: 'Allow',
+          Action: [
+            'scheduler:CreateSchedule',
+            'scheduler:UpdateSchedule',
+            'scheduler:DeleteSchedule',
+            'scheduler:GetSchedule',
+          ],
+          Resource: scheduleArn('zoho-token-keeper-crm-refresh-retry'),
+        },
+      ]);
+    });
+
+    it('lets the scheduler role only invoke the refresh function and send to the dead-letter queue', () => {
+      const { template, stack, connection } = synthesised;
+      const role = schedulerRole(synthesised);
+      expect(policyStatementsOf(template, stack, role)).toEqual([
+        {
+          Effect: 'Allow',
+          Action: 'lambda:InvokeFunction',
+          Resource: ref(stack, connection.refreshFunction.functionArn),
+        },
+        {
+          Effect: 'Allow',
+          Action: 'sqs:SendMessage',
+          Resource: ref(stack, connection.deadLetterQueue.queueArn),
+        },
+      ]);
+      template.hasResourceProperties('AWS::IAM::Role', {
+        RoleName: Match.absent(),
+        AssumeRolePolicyDocument: {
+          Statement: [
+            {
+              Effect: 'Allow',
+              Action: 'sts:AssumeRole',
+              Principal: { Service: 'scheduler.amazonaws.com' },
+              Condition: {
+                StringEquals: {
+                  'aws:SourceAccount': { Ref: 'AWS::AccountId' },
+                  'aws:SourceArn': {
+                    'Fn::Join': [
+                      '',
+                      [
+                        'arn:',
+                        { Ref: 'AWS::Partition' },
+                        ':scheduler:',
+                        { Ref: 'AWS::Region' },
+                        ':',
+                        { Ref: 'AWS::AccountId' },
+                        ':schedule-group/default',
+                      ],
+                    ],
+                  },
+                },
+              },
+            },
+          ],
+        },
+      });
+    });
+
+    it('grants no wildcard action and nothing on the * resource', () => {
+      const policies = Object.values(synthesised.template.findResources('AWS::IAM::Policy')) as {
+        Properties: { PolicyDocument: { Statement: { Action: unknown; Resource: unknown }[] } };
+      }[];
+      const statements = policies.flatMap((policy) => policy.Properties.PolicyDocument.Statement);
+      expect(statements.length).toBeGreaterThan(0);
+      for (const statement of statements) {
+        expect([statement.Resource].flat()).not.toContain('*');
+        for (const action of [statement.Action].flat()) expect(action).not.toMatch(/\*/);
+      }
+    });
+  });
+
+  describe('alarms and dashboard', () => {
+    it('alarms when a refresh fails', () => {
+      synthesised.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmName: 'zoho-token-keeper-crm-refresh-failed',
+        Namespace: 'ZohoTokenKeeper',
+        MetricName: 'RefreshFailed',
+        Dimensions: [{ Name: 'service', Value: 'crm' }],
+        Statistic: 'Sum',
+        Period: 300,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        Threshold: 1,
+        TreatMissingData: 'notBreaching',
+        AlarmActions: Match.absent(),
+      });
+    });
+
+    it('alarms when no run ended with a stack token for 75 minutes', () => {
+      const metricStat = (name: string) => ({
+        Metric: {
+          Namespace: 'ZohoTokenKeeper',
+          MetricName: name,
+          Dimensions: [{ Name: 'service', Value: 'crm' }],
+        },
+        Period: 4500,
+        Stat: 'Sum',
+      });
+      synthesised.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmName: 'zoho-token-keeper-crm-token-stale',
+        Metrics: Match.arrayWith([
+          Match.objectLike({ Expression: 'succeeded + skipped', ReturnData: true }),
+          { Id: 'succeeded', MetricStat: metricStat('RefreshSucceeded'), ReturnData: false },
+          { Id: 'skipped', MetricStat: metricStat('RefreshSkipped'), ReturnData: false },
+        ]),
+        ComparisonOperator: 'LessThanThreshold',
+        Threshold: 1,
+        TreatMissingData: 'notBreaching',
+      });
+    });
+
+    it('alarms when the stored token has less than 10 minutes left', () => {
+      synthesised.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmName: 'zoho-token-keeper-crm-token-expiring',
+        MetricName: 'TokenMinutesLeft',
+        Dimensions: [{ Name: 'service', Value: 'crm' }],
+        Statistic: 'Minimum',
+        Period: 300,
+        ComparisonOperator: 'LessThanThreshold',
+        Threshold: 10,
+      });
+    });
+
+    it('alarms when a scheduled run lands in the dead-letter queue', () => {
+      const { stack, connection } = synthesised;
+      synthesised.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmName: 'zoho-token-keeper-crm-schedule-dead-letters',
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [{ Name: 'QueueName', Value: ref(stack, connection.deadLetterQueue.queueName) }],
+        Statistic: 'Maximum',
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        Threshold: 1,
+      });
+    });
+
+    it('creates exactly these four alarms and no topic when nobody is to be notified', () => {
+      synthesised.template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
+      synthesised.template.resourceCountIs('AWS::SNS::Topic', 0);
+      expect(synthesised.connection.alarmTopic).toBeUndefined();
+    });
+
+    it('builds a dashboard of refresh outcomes, token life, Zoho latency, alarms and function health', () => {
+      const { template } = synthesised;
+      template.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardName: 'ZohoTokenKeeper-crm' });
+      const body = JSON.stringify(template.findResources('AWS::CloudWatch::Dashboard'));
+      for (const expected of [
+        'RefreshSucceeded',
+        'RefreshFailed',
+        'RefreshSkipped',
+        'TokenMinutesLeft',
+        'ZohoLatency',
+        'p50',
+        'p99',
+        'alarm',
+        'Errors',
+        'Duration',
+      ]) {
+        expect(body).toContain(expected);
+      }
+    });
+  });
+});
+
+function logAndSecretStatements({ stack, connection }: Synthesised, fn: 'Exchange' | 'Refresh'): unknown[] {
+  const logGroup = connection.node.findChild(fn).node.findChild('LogGroup') as logs.ILogGroup;
+  const readAndPut = (secretArn: string) => [
+    {
+      Effect: 'Allow',
+      Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+      Resource: ref(stack, secretArn),
+    },
+    { Effect: 'Allow', Action: 'secretsmanager:PutSecretValue', Resource: ref(stack, secretArn) },
+  ];
+  return [
+    {
+      Effect: 'Allow',
+      Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      Resource: ref(stack, logGroup.logGroupArn),
+    },
+    ...readAndPut(connection.credentialsSecret.secretArn),
+    ...readAndPut(connection.accessTokenSecret.secretArn),
+  ];
+}
+
+function switchStatements(synthesised: Synthesised): unknown[] {
+  return [
+    {
+      Effect: 'Allow',
+      Action: ['scheduler:GetSchedule', 'scheduler:UpdateSchedule'],
+      Resource: scheduleArn('zoho-token-keeper-crm-refresh'),
+    },
+    {
+      Effect: 'Allow',
+      Action: 'iam:PassRole',
+      Resource: ref(synthesised.stack, schedulerRole(synthesised).roleArn),
+      Condition: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+    },
+  ];
+}
+
+function schedulerRole({ connection }: Synthesised): iam.IRole {
+  return connection.node.findChild('RefreshSchedule').node.findChild('SchedulerRole') as iam.IRole;
+}
+
+describe('ZohoConnection options', () => {
+  it('encrypts both secrets with the given key and lets the functions use it only through Secrets Manager', () => {
+    const app = new App({ context: FAST_CONTEXT });
+    const keyed = new Stack(app, 'Keyed', { env: KEY_ACCOUNT_ENV });
+    const key = kms.Key.fromKeyArn(keyed, 'Key', KEY_ARN);
+    const keyedConnection = new ZohoConnection(keyed, 'Connection', {
+      connectionName: 'crm',
+      encryptionKey: key,
+    });
+    const keyedTemplate = Template.fromStack(keyed);
+
+    keyedTemplate.allResourcesProperties('AWS::SecretsManager::Secret', { KmsKeyId: KEY_ARN });
+    for (const role of [keyedConnection.exchangeFunction.role, keyedConnection.refreshFunction.role]) {
+      expect(policyStatementsOf(keyedTemplate, keyed, role)).toContainEqual({
+        Effect: 'Allow',
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        Resource: KEY_ARN,
+        Condition: VIA_SECRETS_MANAGER,
+      });
+    }
+  });
+
+  it('uses the given refresh rate, memory, log retention and secret removal policy', () => {
+    const { template } = synthesise({
+      refreshRate: Duration.minutes(30),
+      memorySize: 512,
+      logRetention: 7,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    template.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'rate(30 minutes)' });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'zoho-token-keeper-crm-token-stale',
+      Metrics: Match.arrayWith([
+        Match.objectLike({ Id: 'succeeded', MetricStat: Match.objectLike({ Period: 2700 }) }),
+      ]),
+    });
+    template.allResourcesProperties('AWS::Lambda::Function', { MemorySize: 512 });
+    template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 7 });
+    template.allResources('AWS::SecretsManager::Secret', { DeletionPolicy: 'Delete' });
+  });
+
+  it.each([Duration.minutes(5), Duration.minutes(60), Duration.seconds(1830)])(
+    'refuses a refresh rate of %s, which would let tokens expire or always be skipped',
+    (refreshRate) => {
+      expect(() => synthesise({ refreshRate })).toThrow(
+        /refreshRate must be a whole number of minutes from 10 to 55/,
+      );
+    },
+  );
+
+  it('reserves no concurrency when asked for 0 (accounts with the default quota of 10)', () => {
+    const { template } = synthesise({ refreshReservedConcurrency: 0 });
+    template.allResourcesProperties('AWS::Lambda::Function', {
+      ReservedConcurrentExecutions: Match.absent(),
+    });
+  });
+
+  it('refuses a negative or fractional reserved concurrency', () => {
+    expect(() => synthesise({ refreshReservedConcurrency: -1 })).toThrow(/refreshReservedConcurrency/);
+    expect(() => synthesise({ refreshReservedConcurrency: 1.5 })).toThrow(/refreshReservedConcurrency/);
+  });
+
+  it('points the functions at an overriding accounts server, such as a local test server', () => {
+    const { template } = synthesise({ accountsUrl: 'http://127.0.0.1:8443/' });
+    template.allResourcesProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ ZOHO_ACCOUNTS_URL: 'http://127.0.0.1:8443' }) },
+    });
+  });
+
+  it('refuses an accounts server reached over plain http off the machine', () => {
+    expect(() => synthesise({ accountsUrl: 'http://accounts.example.com' })).toThrow(/must use https/);
+  });
+
+  it('uses the data centre accounts server', () => {
+    const { template } = synthesise({ dataCenter: 'in' });
+    template.allResourcesProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ ZOHO_ACCOUNTS_URL: 'https://accounts.zoho.in' }) },
+    });
+  });
+
+  it('fails on an unknown data centre, listing the valid ones', () => {
+    const act = () => synthesise({ dataCenter: 'mars' as DataCentreId });
+    expect(act).toThrow(/Unknown Zoho data centre "mars"/);
+    expect(act).toThrow(DATA_CENTRE_IDS.join(', '));
+  });
+
+  it.each(['CRM', 'crm_eu', '-crm', 'crm-', '', 'a'.repeat(33)])(
+    'refuses the connection name %j',
+    (connectionName) => {
+      expect(() => synthesise({ connectionName })).toThrow(/Invalid connectionName/);
+    },
+  );
+
+  it('accepts a 32-character name, whose follow-up schedule name just fits 64 characters', () => {
+    const connectionName = 'a'.repeat(32);
+    const { template } = synthesise({ connectionName });
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      Name: `zoho-token-keeper-${connectionName}-refresh`,
+    });
+    expect(`zoho-token-keeper-${connectionName}-refresh-retry`).toHaveLength(64);
+  });
+
+  it('notifies an email address of every alarm and its recovery through a TLS-only topic', () => {
+    const { template, stack, connection } = synthesise({ alarmEmail: 'ops@example.com' });
+    template.resourceCountIs('AWS::SNS::Topic', 1);
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'ops@example.com',
+    });
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+    const topicRef = ref(stack, connection.alarmTopic?.topicArn ?? '');
+    template.allResourcesProperties('AWS::CloudWatch::Alarm', {
+      AlarmActions: [topicRef],
+      OKActions: [topicRef],
+    });
+  });
+
+  it('notifies an existing topic instead of creating one', () => {
+    const topicArn = 'arn:aws:sns:eu-west-1:123456789012:ops';
+    const app = new App({ context: FAST_CONTEXT });
+    const stack = new Stack(app, 'Test');
+    new ZohoConnection(stack, 'Connection', {
+      connectionName: 'crm',
+      alarmTopic: sns.Topic.fromTopicArn(stack, 'Ops', topicArn),
+      alarmEmail: 'ignored@example.com',
+    });
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::SNS::Topic', 0);
+    template.allResourcesProperties('AWS::CloudWatch::Alarm', { AlarmActions: [topicArn] });
+  });
+
+  it('refuses an alarm email that is not an address', () => {
+    expect(() => synthesise({ alarmEmail: 'ops' })).toThrow(/alarmEmail/);
+  });
+});
+
+describe('grantRead', () => {
+  it('lets a consumer read the access-token secret and nothing else', () => {
+    const app = new App({ context: FAST_CONTEXT });
+    const stack = new Stack(app, 'Test');
+    const stackConnection = new ZohoConnection(stack, 'Connection', { connectionName: 'crm' });
+    const reader = new iam.Role(stack, 'Reader', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    });
+    stackConnection.grantRead(reader);
+
+    const statements = policyStatementsOf(Template.fromStack(stack), stack, reader);
+    expect(statements).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+        Resource: ref(stack, stackConnection.accessTokenSecret.secretArn),
+      },
+    ]);
+  });
+
+  it('adds decrypt on the customer-managed key, through Secrets Manager only', () => {
+    const app = new App({ context: FAST_CONTEXT });
+    const stack = new Stack(app, 'Test', { env: KEY_ACCOUNT_ENV });
+    const connection = new ZohoConnection(stack, 'Connection', {
+      connectionName: 'crm',
+      encryptionKey: kms.Key.fromKeyArn(stack, 'Key', KEY_ARN),
+    });
+    const reader = new iam.Role(stack, 'Reader', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    });
+    connection.grantRead(reader);
+
+    const statements = policyStatementsOf(Template.fromStack(stack), stack, reader);
+    expect(statements).toEqual([
+      expect.objectContaining({ Resource: ref(stack, connection.accessTokenSecret.secretArn) }),
+      { Effect: 'Allow', Action: 'kms:Decrypt', Resource: KEY_ARN, Condition: VIA_SECRETS_MANAGER },
+    ]);
+  });
+});
+
+describe('several connections', () => {
+  it('can live in one stack without clashing names', () => {
+    const app = new App({ context: FAST_CONTEXT });
+    const stack = new Stack(app, 'Test');
+    new ZohoConnection(stack, 'Crm', { connectionName: 'crm', dataCenter: 'eu' });
+    new ZohoConnection(stack, 'Books', { connectionName: 'books', dataCenter: 'in' });
+    const template = Template.fromStack(stack);
+
+    const namesOf = (type: string, property: string) =>
+      Object.values(template.findResources(type)).map(
+        (resource) => (resource as { Properties: Record<string, unknown> }).Properties[property],
+      );
+    for (const [type, property, count] of [
+      ['AWS::SecretsManager::Secret', 'Name', 4],
+      ['AWS::Scheduler::Schedule', 'Name', 2],
+      ['AWS::Logs::LogGroup', 'LogGroupName', 4],
+      ['AWS::CloudWatch::Alarm', 'AlarmName', 8],
+      ['AWS::CloudWatch::Dashboard', 'DashboardName', 2],
+    ] as const) {
+      const names = namesOf(type, property);
+      expect(names).toHaveLength(count);
+      expect(new Set(names).size).toBe(count);
+    }
+  });
+});
+
+describe('cdk-nag AwsSolutions', () => {
+  function appWithNag(): { app: App; stack: Stack } {
+    const app = new App({ context: FAST_CONTEXT });
+    const stack = new Stack(app, 'Nagged');
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    return { app, stack };
+  }
+
+  it('finds nothing unacknowledged, with every option switched on', () => {
+    const { app, stack } = appWithNag();
+    const key = new kms.Key(stack, 'Key', { enableKeyRotation: true });
+    const connection = new ZohoConnection(stack, 'Connection', {
+      connectionName: 'crm',
+      alarmEmail: 'ops@example.com',
+      encryptionKey: key,
+    });
+    const reader = new iam.Role(stack, 'Reader', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    });
+    connection.grantRead(reader);
+
+    // Under Vitest (NODE_ENV=test) the CDK throws the validation report when a rule fails.
+    expect(() => app.synth()).not.toThrow();
+  });
+
+  it('does report what is not acknowledged (so the test above can fail)', () => {
+    const { app, stack } = appWithNag();
+    new ZohoConnection(stack, 'Connection', { connectionName: 'crm' });
+    new sqs.Queue(stack, 'UnprotectedQueue');
+
+    expect(() => app.synth()).toThrow(/AwsSolutions-SQS4/);
+  });
+});
