@@ -1,0 +1,58 @@
+import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { parseAccessToken } from '../lib/documents.js';
+import { ENV } from '../lib/environment.js';
+import { ConfigError, NotConnectedError } from '../lib/errors.js';
+import { toZohoAccessToken, type ZohoAccessToken } from './zoho-access-token.js';
+
+/**
+ * Reads the shareable access-token secret: one GetSecretValue call. Failures an operator can fix
+ * become a ConfigError or NotConnectedError that says how; the secret's content is never quoted.
+ */
+export async function readAccessTokenSecret(
+  client: SecretsManagerClient,
+  secretId: string,
+): Promise<ZohoAccessToken> {
+  let secretString: string | undefined;
+  try {
+    const output = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
+    secretString = output.SecretString;
+  } catch (error) {
+    throw explainReadFailure(error, secretId);
+  }
+  const document = parseAccessToken(secretString, secretId);
+  if (!document) {
+    throw new NotConnectedError(
+      `The access-token secret ${secretId} holds no access token yet: this Zoho connection has not been ` +
+        'connected. Run the exchange function with a grant code from the Zoho API Console ' +
+        '(see the README, "Connect to Zoho"), then call again.',
+    );
+  }
+  return toZohoAccessToken(document);
+}
+
+function explainReadFailure(error: unknown, secretId: string): unknown {
+  const name = error instanceof Error ? error.name : '';
+  const options = { cause: error };
+  if (name === 'ResourceNotFoundException') {
+    return new ConfigError(
+      `The access-token secret ${secretId} was not found. Check ${ENV.accessTokenSecretId} on this function: it ` +
+        "must be the name or ARN of the connection's access-token secret in this account and region.",
+      options,
+    );
+  }
+  if (name === 'AccessDeniedException') {
+    return new ConfigError(
+      `This function's role may not read the access-token secret ${secretId} (secretsmanager:GetSecretValue was ` +
+        'denied). Grant it with connection.grantRead(fn) in CDK and redeploy.',
+      options,
+    );
+  }
+  if (name === 'DecryptionFailure') {
+    return new ConfigError(
+      `Secrets Manager could not decrypt the access-token secret ${secretId} for this function. Grant read with ` +
+        "connection.grantRead(fn), which includes kms:Decrypt on the connection's key, and redeploy.",
+      options,
+    );
+  }
+  return error;
+}

@@ -1,0 +1,130 @@
+import { InvokeCommand, type InvokeCommandOutput, type LambdaClient } from '@aws-sdk/client-lambda';
+import { ENV } from '../lib/environment.js';
+import {
+  ConfigError,
+  type ContractErrorName,
+  InvalidClientError,
+  InvalidEventError,
+  InvalidGrantCodeError,
+  NotConnectedError,
+  RefreshTokenRevokedError,
+  ZohoRateLimitedError,
+  type ZohoTokenKeeperError,
+  ZohoUnavailableError,
+} from '../lib/errors.js';
+import { RefreshFunctionError } from './consumer-errors.js';
+
+/** `answered`: the refresh function ran (refreshed or not); `busy`: another run holds its only slot. */
+export type ForcedRefreshAnswer = 'answered' | 'busy';
+
+const FORCE_PAYLOAD = new TextEncoder().encode(JSON.stringify({ force: true }));
+
+// The refresh function's errors arrive by name; rebuilding the contract's classes lets callers
+// use instanceof on them as on errors raised in their own process.
+const CONTRACT_ERRORS: Readonly<Record<ContractErrorName, new (message: string) => ZohoTokenKeeperError>> = {
+  InvalidEventError,
+  ConfigError,
+  NotConnectedError,
+  InvalidGrantCodeError,
+  InvalidClientError,
+  RefreshTokenRevokedError,
+  ZohoRateLimitedError,
+  ZohoUnavailableError,
+};
+
+/**
+ * Asks the refresh function for a new access token: a synchronous invoke with `{"force": true}`.
+ * The function spaces refreshes at least 10 minutes apart, so asking is always safe for Zoho.
+ */
+export class ForcedRefresh {
+  readonly #lambda: () => LambdaClient;
+  readonly #functionName: string;
+
+  /** `lambda` is called on the first request only, so a reader that never asks never builds a client. */
+  constructor(lambda: () => LambdaClient, functionName: string) {
+    this.#lambda = lambda;
+    this.#functionName = functionName;
+  }
+
+  async request(): Promise<ForcedRefreshAnswer> {
+    let output: InvokeCommandOutput;
+    try {
+      output = await this.#lambda().send(
+        new InvokeCommand({
+          FunctionName: this.#functionName,
+          InvocationType: 'RequestResponse',
+          Payload: FORCE_PAYLOAD,
+        }),
+      );
+    } catch (error) {
+      // Reserved concurrency 1: another run (scheduled, or another container's) is refreshing now.
+      if (hasName(error, 'TooManyRequestsException')) return 'busy';
+      throw this.#explainInvokeFailure(error);
+    }
+    if (output.FunctionError) throw this.#errorOfFailedRun(output.Payload);
+    return 'answered';
+  }
+
+  /** For when the function stayed busy through every attempt of a caller. */
+  busyError(attempts: number): RefreshFunctionError {
+    return new RefreshFunctionError(
+      'TooManyRequestsException',
+      `The refresh function ${this.#functionName} was busy ${attempts} times in a row, so no new access token ` +
+        'could be asked for. Try again in a minute; if this repeats, check that nothing else invokes it in a loop ' +
+        'and that its reserved concurrency is 1.',
+    );
+  }
+
+  /** The run's own error, by name and message: the contract's messages carry no secret. */
+  #errorOfFailedRun(payload: Uint8Array | undefined): Error {
+    const { errorType, errorMessage } = parseErrorPayload(payload);
+    if (!errorType || !errorMessage) {
+      return new RefreshFunctionError(
+        'RefreshFunctionError',
+        `The refresh function ${this.#functionName} failed without a readable error. See its logs.`,
+      );
+    }
+    const ContractError = CONTRACT_ERRORS[errorType as ContractErrorName];
+    return ContractError
+      ? new ContractError(errorMessage)
+      : new RefreshFunctionError(errorType, errorMessage);
+  }
+
+  #explainInvokeFailure(error: unknown): unknown {
+    const options = { cause: error };
+    if (hasName(error, 'ResourceNotFoundException')) {
+      return new ConfigError(
+        `The refresh function ${this.#functionName} was not found. Check ${ENV.refreshFunctionName} on this ` +
+          "function: it must name the connection's refresh function in this account and region.",
+        options,
+      );
+    }
+    if (hasName(error, 'AccessDeniedException')) {
+      return new ConfigError(
+        `This function's role may not invoke the refresh function ${this.#functionName}. Grant it with ` +
+          'connection.refreshFunction.grantInvoke(fn) in CDK and redeploy.',
+        options,
+      );
+    }
+    return error;
+  }
+}
+
+function parseErrorPayload(payload: Uint8Array | undefined): { errorType?: string; errorMessage?: string } {
+  if (!payload) return {};
+  try {
+    const parsed: unknown = JSON.parse(new TextDecoder().decode(payload));
+    if (parsed === null || typeof parsed !== 'object') return {};
+    const { errorType, errorMessage } = parsed as Record<string, unknown>;
+    return {
+      errorType: typeof errorType === 'string' ? errorType : undefined,
+      errorMessage: typeof errorMessage === 'string' ? errorMessage : undefined,
+    };
+  } catch {
+    return {};
+  }
+}
+
+function hasName(error: unknown, name: string): boolean {
+  return error instanceof Error && error.name === name;
+}
