@@ -1,0 +1,51 @@
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { ZohoAccountsClient } from '../../functions/lib/zoho/accounts-client.js';
+
+/** What the commands talk to. Tests replace any of them. */
+export interface CliClients {
+  readonly cloudFormation: CloudFormationClient;
+  readonly lambda: LambdaClient;
+  readonly secretsManager: SecretsManagerClient;
+  readonly scheduler: SchedulerClient;
+  readonly cloudWatch: CloudWatchClient;
+  /** A Zoho accounts server client, for revoking the refresh token. */
+  readonly zohoAccounts: (accountsUrl: string) => Pick<ZohoAccountsClient, 'revokeRefreshToken'>;
+  readonly now: () => Date;
+}
+
+export interface AwsOptions {
+  readonly region?: string | undefined;
+  readonly profile?: string | undefined;
+}
+
+/** Builds the clients with --region and --profile; the SDK falls back to AWS_REGION, AWS_PROFILE etc. */
+export function createClients(options: AwsOptions, overrides: Partial<CliClients> = {}): CliClients {
+  const config = {
+    ...(options.region !== undefined ? { region: options.region } : {}),
+    ...(options.profile !== undefined ? { profile: options.profile } : {}),
+  };
+  return {
+    cloudFormation: overrides.cloudFormation ?? new CloudFormationClient(config),
+    // One attempt only: a retried Invoke would exchange the same single-use grant code twice and turn
+    // a passing glitch into InvalidGrantCodeError.
+    lambda: overrides.lambda ?? new LambdaClient({ ...config, maxAttempts: 1 }),
+    secretsManager: overrides.secretsManager ?? new SecretsManagerClient(config),
+    scheduler: overrides.scheduler ?? new SchedulerClient(config),
+    cloudWatch: overrides.cloudWatch ?? new CloudWatchClient(config),
+    zohoAccounts: overrides.zohoAccounts ?? ((accountsUrl) => new ZohoAccountsClient({ accountsUrl })),
+    now: overrides.now ?? (() => new Date()),
+  };
+}
+
+/** The region the clients resolved (from --region, the environment or the profile), for messages. */
+export async function resolvedRegion(clients: CliClients): Promise<string | undefined> {
+  try {
+    return await clients.cloudFormation.config.region();
+  } catch {
+    return undefined;
+  }
+}

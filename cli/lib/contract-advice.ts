@@ -1,0 +1,143 @@
+import { DATA_CENTRE_IDS, dataCentreOfAccountsUrl } from '../../functions/lib/data-centres.js';
+import { CONTRACT_ERROR_NAMES, type ContractErrorName } from '../../functions/lib/errors.js';
+import { commandLine, type Target } from './args.js';
+import { CliError } from './cli-error.js';
+import { EXIT_CODES, type ExitCode } from './exit-codes.js';
+import { apiConsole, describeDataCentre } from './output.js';
+
+/** What a failed exchange means for the operator, per contract error. */
+export interface AdviceContext {
+  readonly target: Target;
+  /** The accounts server the stack was deployed with, when it could be read. */
+  readonly accountsUrl: string | undefined;
+  readonly credentialsSecretName: string;
+}
+
+interface Advice {
+  readonly exitCode: ExitCode;
+  readonly headline: string;
+  readonly nextSteps: (context: AdviceContext) => string[];
+}
+
+const newCode = (context: AdviceContext) =>
+  `Generate a new grant code in ${apiConsole(context.accountsUrl)} (Self Client > Generate Code).`;
+const connectAgain = (context: AdviceContext) =>
+  `Run ${commandLine('connect', context.target, ['--code', '<new code>'])} straight away: codes expire within minutes.`;
+const withClient = (context: AdviceContext) =>
+  `ZOHO_CLIENT_ID=<client id> ZOHO_CLIENT_SECRET=<client secret> ${commandLine('connect', context.target, ['--code', '<code>'])}`;
+
+/** A Record over every name, so a new contract error cannot be left without advice. */
+const ADVICE: Readonly<Record<ContractErrorName, Advice>> = {
+  InvalidGrantCodeError: {
+    exitCode: EXIT_CODES.userError,
+    headline:
+      'Zoho rejected the grant code (InvalidGrantCodeError): codes are single-use, expire minutes after they are ' +
+      'generated, and work only in the data centre they were generated in.',
+    nextSteps: (context) => [newCode(context), connectAgain(context)],
+  },
+  InvalidClientError: {
+    exitCode: EXIT_CODES.userError,
+    headline:
+      'Zoho rejected the client id or client secret (InvalidClientError): they are wrong, or the Self Client ' +
+      "belongs to another data centre than this stack's.",
+    nextSteps: (context) => [
+      `Copy the client id and secret from Self Client > Client Secret in ${apiConsole(context.accountsUrl)} ` +
+        `and run again with them (they replace the stored ones): ${withClient(context)}`,
+      `This stack was deployed for ${describeDataCentre(context.accountsUrl) ?? 'an unknown data centre'}. If the Self ` +
+        `Client lives in another one, redeploy for it: ${redeploy(context, `<${DATA_CENTRE_IDS.join('|')}>`)}, ` +
+        'then connect with a code from that data centre.',
+    ],
+  },
+  ZohoRateLimitedError: {
+    exitCode: EXIT_CODES.serviceError,
+    headline:
+      'Zoho refused with "Access Denied" (ZohoRateLimitedError): too many token requests for this Self Client; ' +
+      'Zoho blocks it for the rest of a 10-minute window.',
+    nextSteps: (context) => [
+      'Wait 10 minutes, and check that nothing else (another deployment, a script) uses the same Self Client.',
+      newCode(context),
+      connectAgain(context),
+    ],
+  },
+  ZohoUnavailableError: {
+    exitCode: EXIT_CODES.serviceError,
+    headline: "Zoho's accounts server could not be reached or gave no usable answer (ZohoUnavailableError).",
+    nextSteps: (context) => [
+      'Check https://status.zoho.com and try again in a few minutes.',
+      `Your grant code has probably expired by then (and Zoho may have used it): ${newCode(context)}`,
+      connectAgain(context),
+    ],
+  },
+  NotConnectedError: {
+    exitCode: EXIT_CODES.userError,
+    headline: 'The exchange function found no client id and secret (NotConnectedError).',
+    nextSteps: (context) => [
+      `Run again with the client id and secret from Self Client > Client Secret in ${apiConsole(context.accountsUrl)}: ` +
+        `${withClient(context)} (or run it in a terminal to be asked for them).`,
+    ],
+  },
+  ConfigError: {
+    exitCode: EXIT_CODES.userError,
+    headline: 'The exchange function is misconfigured (ConfigError); the details below name what is wrong.',
+    nextSteps: (context) => [
+      `Fix what the details name; if it is a setting of the function or a missing resource, redeploy: ${redeploy(context)}.`,
+      `If the credentials secret ${context.credentialsSecretName} is malformed, set it to {} or {"client_id": "...", "client_secret": "..."} in the Secrets Manager console.`,
+      `${newCode(context)} Then run connect again.`,
+    ],
+  },
+  InvalidEventError: {
+    exitCode: EXIT_CODES.userError,
+    headline:
+      'The exchange function refused the request (InvalidEventError); the details below say which value.',
+    nextSteps: (context) => [
+      `Copy the whole grant code (three dot-separated parts) from Self Client > Generate Code in ${apiConsole(context.accountsUrl)}, ` +
+        'and the client id and secret from Self Client > Client Secret, without quotes or spaces.',
+      connectAgain(context),
+    ],
+  },
+  RefreshTokenRevokedError: {
+    exitCode: EXIT_CODES.userError,
+    headline: 'Zoho rejected the stored refresh token (RefreshTokenRevokedError).',
+    nextSteps: (context) => [newCode(context), connectAgain(context)],
+  },
+};
+
+export function isContractErrorName(name: string): name is ContractErrorName {
+  return (CONTRACT_ERROR_NAMES as readonly string[]).includes(name);
+}
+
+export function contractExitCode(name: ContractErrorName): ExitCode {
+  return ADVICE[name].exitCode;
+}
+
+/** The report of a failed exchange. `message` is the function's, which never holds a secret. */
+export function exchangeFailure(errorType: string, message: string, context: AdviceContext): CliError {
+  if (isContractErrorName(errorType)) {
+    const advice = ADVICE[errorType];
+    return new CliError(advice.headline, {
+      exitCode: advice.exitCode,
+      nextSteps: advice.nextSteps(context),
+      details: `Details from the exchange function: ${message}`,
+    });
+  }
+  const logGroup = context.target.names ? `${context.target.names.logGroupPrefix}/exchange` : undefined;
+  return new CliError(`The exchange function failed unexpectedly (${errorType}).`, {
+    exitCode: EXIT_CODES.serviceError,
+    details: `Details from the exchange function: ${message}`,
+    nextSteps: [
+      logGroup ? `Read its log: aws logs tail ${logGroup} --since 15m` : 'Read its log in CloudWatch Logs.',
+      `Run ${commandLine('status', context.target)}: if it did not connect, the code may be used up. ${newCode(context)}`,
+      connectAgain(context),
+    ],
+  });
+}
+
+/**
+ * The deploy command for this connection. The data centre is always spelled out: context values are
+ * not remembered between deployments, and the app's default (us) would silently move the connection.
+ */
+function redeploy(context: AdviceContext, dataCenter?: string): string {
+  const deployed = context.accountsUrl ? dataCentreOfAccountsUrl(context.accountsUrl)?.id : undefined;
+  const connection = context.target.connectionName ?? '<name>';
+  return `npx cdk deploy -c dataCenter=${dataCenter ?? deployed ?? '<data centre>'} -c connectionName=${connection}`;
+}
