@@ -24,7 +24,10 @@ export interface ConnectionMonitoringProps {
 export interface ConnectionAlarms {
   /** A refresh run failed. */
   readonly refreshFailed: cloudwatch.Alarm;
-  /** No refresh run ended with a fresh token for longer than one and a half schedule intervals. */
+  /**
+   * No refresh run ended with a fresh token for longer than one and a half schedule intervals,
+   * including when the refresh function does not run at all (also before the first exchange).
+   */
   readonly tokenStale: cloudwatch.Alarm;
   /** The stored access token expires in less than 10 minutes. */
   readonly tokenExpiring: cloudwatch.Alarm;
@@ -65,12 +68,16 @@ export class ConnectionMonitoring extends Construct {
       tokenStale: new cloudwatch.Alarm(this, 'TokenStale', {
         alarmName: `${props.alarmPrefix}-token-stale`,
         alarmDescription:
-          `No refresh run ended with a fresh Zoho access token for ${stalePeriod.toMinutes()} minutes. ` +
-          'Check the refresh function log and the refresh schedule.',
+          `No refresh run ended with a fresh Zoho access token for ${stalePeriod.toMinutes()} minutes, or the ` +
+          'refresh function did not run at all. Run npm run status: it shows whether the refresh schedule is ' +
+          'disabled (a redeploy that changes the schedule switches it back off) and what to do; the refresh ' +
+          "function's log has the error of a failed run. Also in alarm from deployment until the first scheduled " +
+          'refresh after connecting, and after a disconnect: that is expected.',
         // One and a half schedule intervals always hold a run. A skipped run found a token refreshed
         // minutes ago, which is fresh too (the first run after an exchange often skips). Every run
-        // publishes both metrics (0 or 1); missing data is not breaching because nothing runs
-        // before the first exchange.
+        // publishes both metrics (0 or 1), so no data means no run: a schedule left disabled (as a
+        // redeploy that changes it leaves it) must alarm too, at the price of alarming before the
+        // first exchange and after a disconnect.
         metric: new cloudwatch.MathExpression({
           label: 'runs ending with a fresh token',
           expression: 'succeeded + skipped',
@@ -83,7 +90,7 @@ export class ConnectionMonitoring extends Construct {
         comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
         threshold: 1,
         evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
       }),
       tokenExpiring: new cloudwatch.Alarm(this, 'TokenExpiring', {
         alarmName: `${props.alarmPrefix}-token-expiring`,

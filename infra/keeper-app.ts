@@ -14,6 +14,7 @@ import { ZohoTokenKeeperStack } from './zoho-token-keeper-stack.js';
  * | `alarmEmail` | none | email notified by the alarms |
  * | `accountsUrl` | the data centre's | accounts server override, e.g. a private test server |
  * | `refreshReservedConcurrency` | `1` | `0` for accounts whose Lambda concurrency quota is 10 |
+ * | `exampleConsumer` | `false` | `true` also deploys the example consumer Lambda |
  *
  * The stack is environment-agnostic unless the CLI knows an account and region
  * (`CDK_DEFAULT_ACCOUNT` / `CDK_DEFAULT_REGION`).
@@ -23,6 +24,15 @@ export function createKeeperApp(props: AppProps = {}): App {
   const context = (key: string): string | undefined => {
     const value: unknown = app.node.tryGetContext(key);
     return value === undefined || value === null || value === '' ? undefined : String(value);
+  };
+  // `-c key=true` arrives as a string, cdk.json may hold a boolean: both read the same.
+  const flag = (key: string): boolean | undefined => {
+    const value = context(key);
+    if (value === undefined) return undefined;
+    if (value !== 'true' && value !== 'false') {
+      throw new Error(`Context value ${key} must be true or false, got "${value}".`);
+    }
+    return value === 'true';
   };
 
   const connectionName = context('connectionName') ?? 'default';
@@ -40,6 +50,7 @@ export function createKeeperApp(props: AppProps = {}): App {
     accountsUrl: context('accountsUrl'),
     alarmEmail: context('alarmEmail'),
     refreshReservedConcurrency: reservedConcurrency === undefined ? undefined : Number(reservedConcurrency),
+    exampleConsumer: flag('exampleConsumer'),
   });
 
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

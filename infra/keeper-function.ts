@@ -61,8 +61,8 @@ export class KeeperFunction extends Construct {
       logGroup: this.logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
       tracing: lambda.Tracing.DISABLED,
-      // Neither function may be retried by Lambda: a grant code is single-use, and the refresh
-      // function schedules its own follow-up attempt.
+      // No function is retried by Lambda: a grant code is single-use, the refresh function schedules
+      // its own follow-up attempt, and the example consumer is invoked synchronously.
       retryAttempts: 0,
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },

@@ -47,12 +47,12 @@ export interface ZohoConnectionProps {
    */
   readonly refreshRate?: Duration;
   /**
-   * Memory of both functions, in MB.
+   * Memory of the functions (exchange, refresh and the example consumer), in MB.
    * @default 256
    */
   readonly memorySize?: number;
   /**
-   * Retention of both functions' log groups.
+   * Retention of the functions' log groups.
    * @default logs.RetentionDays.ONE_MONTH
    */
   readonly logRetention?: logs.RetentionDays;
@@ -85,6 +85,13 @@ export interface ZohoConnectionProps {
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Also deploys the example consumer (`functions/example-consumer`): a Lambda function, wired with
+   * `addConsumer`, that reads the access token and asks Zoho CRM for the current user. For trying a
+   * connection out; it needs a grant code with a `ZohoCRM.users` scope.
+   * @default false
+   */
+  readonly exampleConsumer?: boolean;
 }
 
 const DEFAULTS = {
@@ -99,7 +106,8 @@ const DEFAULTS = {
 
 /**
  * One Zoho connection: one Self Client in one data centre. Creates the two secrets, the exchange
- * and refresh functions, the (disabled) refresh schedule, alarms and a dashboard.
+ * and refresh functions, the (disabled) refresh schedule, alarms and a dashboard. Other Lambda
+ * functions use the access token through `addConsumer`.
  */
 export class ZohoConnection extends Construct {
   readonly connectionName: string;
@@ -118,6 +126,8 @@ export class ZohoConnection extends Construct {
   readonly dashboard: cloudwatch.Dashboard;
   /** The customer-managed key of both secrets, if any. */
   readonly encryptionKey?: kms.IKey;
+  /** The example consumer, deployed only with `exampleConsumer: true`. */
+  readonly exampleConsumerFunction?: lambda.IFunction;
 
   constructor(scope: Construct, id: string, props: ZohoConnectionProps = {}) {
     super(scope, id);
@@ -209,6 +219,28 @@ export class ZohoConnection extends Construct {
     });
     this.alarms = monitoring.alarms;
     this.dashboard = monitoring.dashboard;
+
+    if (props.exampleConsumer ?? false) {
+      this.exampleConsumerFunction = this.createExampleConsumer(common.memorySize, common.logRetention);
+    }
+  }
+
+  /**
+   * Wires a consumer in one call: `fn` may read the access-token secret (`grantRead`) and ask the
+   * refresh function for a new token (`grantForceRefresh`), and finds both through the environment
+   * variables the consumer library reads at cold start: `ACCESS_TOKEN_SECRET_ID` (the secret's ARN)
+   * and `REFRESH_FUNCTION_NAME`.
+   *
+   * A consumer never gets the credentials secret: neither read access nor its name, so it can never
+   * obtain the refresh token or the client secret. One connection per function: a second call for
+   * another connection would replace the two variables (grant both and give `ZohoTokenReader` its
+   * `secretId` and `refreshFunctionName` instead).
+   */
+  addConsumer(fn: lambda.Function): void {
+    this.grantRead(fn);
+    this.grantForceRefresh(fn);
+    fn.addEnvironment(ENV.accessTokenSecretId, this.accessTokenSecret.secretArn);
+    fn.addEnvironment(ENV.refreshFunctionName, this.refreshFunction.functionName);
   }
 
   /**
@@ -219,6 +251,44 @@ export class ZohoConnection extends Construct {
     const grant = this.accessTokenSecret.grantRead(grantee);
     this.grantKeyThroughSecretsManager(grantee, 'kms:Decrypt');
     return grant;
+  }
+
+  /**
+   * Lets the grantee ask the refresh function for a new access token (`{"force": true}`), as the
+   * consumer library does when Zoho rejects a token: `lambda:InvokeFunction` on that function only.
+   * The grantee must be an IAM identity of this account, such as a Lambda function or a role.
+   */
+  grantForceRefresh(grantee: iam.IGrantable): iam.Grant {
+    // The unqualified function ARN only, not also `<arn>:*` as grantInvoke would add: consumers
+    // invoke it by name, and it has no version or alias to invoke.
+    const grant = iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['lambda:InvokeFunction'],
+      resourceArns: [this.refreshFunction.functionArn],
+    });
+    if (!grant.success) {
+      throw new Error(
+        `grantForceRefresh could not add the permission to ${grantee.grantPrincipal}: give it an IAM identity ` +
+          'of this account (a Lambda function or a role), or use refreshFunction.grantInvoke for anything else.',
+      );
+    }
+    return grant;
+  }
+
+  private createExampleConsumer(memorySize: number, logRetention: logs.RetentionDays): lambda.IFunction {
+    const example = new KeeperFunction(this, 'ExampleConsumer', {
+      entry: 'functions/example-consumer/handler.ts',
+      description: `Example consumer: reads the Zoho access token and calls Zoho CRM (connection ${this.connectionName})`,
+      // Room for a forced refresh (the refresh function may run 30 s) and then the Zoho API call.
+      timeout: Duration.seconds(60),
+      memorySize,
+      logRetention,
+      logGroupName: `${this.names.logGroupPrefix}/example-consumer`,
+      // Nothing of the keeper's own configuration: addConsumer adds all a consumer may know.
+      environment: {},
+    });
+    this.addConsumer(example.function);
+    return example.function;
   }
 
   private createSecret(

@@ -19,6 +19,21 @@ export const STACK_OUTPUT_KEYS = {
   exchangeCommand: 'ExchangeCommand',
 } as const;
 
+/**
+ * Output keys present only when the stack holds what they name. Kept apart from
+ * STACK_OUTPUT_KEYS, which a CLI may require all of.
+ */
+export const OPTIONAL_STACK_OUTPUT_KEYS = {
+  /** With `exampleConsumer`: the example consumer, to invoke once connected. */
+  exampleConsumerFunctionName: 'ExampleConsumerFunctionName',
+} as const;
+
+type OutputField = keyof typeof STACK_OUTPUT_KEYS | keyof typeof OPTIONAL_STACK_OUTPUT_KEYS;
+const OUTPUT_KEYS: Readonly<Record<OutputField, string>> = {
+  ...STACK_OUTPUT_KEYS,
+  ...OPTIONAL_STACK_OUTPUT_KEYS,
+};
+
 export type ZohoTokenKeeperStackProps = StackProps & ZohoConnectionProps;
 
 /** One connection in its own stack, named `ZohoTokenKeeper-<connectionName>` by the app. */
@@ -30,10 +45,8 @@ export class ZohoTokenKeeperStack extends Stack {
     const connection = new ZohoConnection(this, 'Connection', props);
     this.connection = connection;
 
-    const output = (key: keyof typeof STACK_OUTPUT_KEYS, value: string, description: string) =>
-      new CfnOutput(this, STACK_OUTPUT_KEYS[key], { value, description }).overrideLogicalId(
-        STACK_OUTPUT_KEYS[key],
-      );
+    const output = (key: OutputField, value: string, description: string) =>
+      new CfnOutput(this, OUTPUT_KEYS[key], { value, description }).overrideLogicalId(OUTPUT_KEYS[key]);
     const { names } = connection;
     const exchangeName = connection.exchangeFunction.functionName;
     output('exchangeFunctionName', exchangeName, 'Invoke with a grant code to connect');
@@ -54,5 +67,12 @@ export class ZohoTokenKeeperStack extends Stack {
         `--payload '{"code":"PASTE_GRANT_CODE"}' /dev/stdout`,
       'Replace PASTE_GRANT_CODE with a grant code from the Zoho API Console, then run it',
     );
+    if (connection.exampleConsumerFunction) {
+      output(
+        'exampleConsumerFunctionName',
+        connection.exampleConsumerFunction.functionName,
+        'Once connected, invoke with {} to read the current Zoho CRM user with the stored access token',
+      );
+    }
   }
 }

@@ -5,7 +5,11 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DATA_CENTRE_IDS } from '../../functions/lib/data-centres.js';
 import { createKeeperApp } from '../../infra/keeper-app.js';
-import { STACK_OUTPUT_KEYS, ZohoTokenKeeperStack } from '../../infra/zoho-token-keeper-stack.js';
+import {
+  OPTIONAL_STACK_OUTPUT_KEYS,
+  STACK_OUTPUT_KEYS,
+  ZohoTokenKeeperStack,
+} from '../../infra/zoho-token-keeper-stack.js';
 
 const FAST_CONTEXT = { 'aws:cdk:bundling-stacks': [] };
 
@@ -119,6 +123,39 @@ describe('the CDK app', () => {
     });
   });
 
+  it('deploys the example consumer only with -c exampleConsumer=true, and names it in an output', () => {
+    const stack = onlyStack(createKeeperApp({ context: { ...FAST_CONTEXT, exampleConsumer: 'true' } }));
+    const example = stack.connection.exampleConsumerFunction;
+    if (!example) throw new Error('no example consumer was deployed');
+    const template = Template.fromStack(stack);
+
+    template.resourceCountIs('AWS::Lambda::Function', 3);
+    expect(Object.keys(template.toJSON().Outputs).sort()).toEqual(
+      [...Object.values(STACK_OUTPUT_KEYS), ...Object.values(OPTIONAL_STACK_OUTPUT_KEYS)].sort(),
+    );
+    template.hasOutput('ExampleConsumerFunctionName', { Value: stack.resolve(example.functionName) });
+  });
+
+  it.each([
+    ['no exampleConsumer', {}],
+    ['exampleConsumer=false', { exampleConsumer: 'false' }],
+  ])('deploys no example consumer and no output for it with %s', (_name, context) => {
+    const stack = onlyStack(createKeeperApp({ context: { ...FAST_CONTEXT, ...context } }));
+    const template = Template.fromStack(stack);
+
+    expect(stack.connection.exampleConsumerFunction).toBeUndefined();
+    template.resourceCountIs('AWS::Lambda::Function', 2);
+    expect(Object.keys(template.toJSON().Outputs)).not.toContain('ExampleConsumerFunctionName');
+  });
+
+  it('reads exampleConsumer as a boolean from cdk.json too, and refuses anything but true or false', () => {
+    const fromCdkJson = onlyStack(createKeeperApp({ context: { ...FAST_CONTEXT, exampleConsumer: true } }));
+    expect(fromCdkJson.connection.exampleConsumerFunction).toBeDefined();
+    expect(() => createKeeperApp({ context: { ...FAST_CONTEXT, exampleConsumer: 'yes' } })).toThrow(
+      'Context value exampleConsumer must be true or false, got "yes".',
+    );
+  });
+
   it('holds two connections as two stacks of one app without a clash of physical names', () => {
     const app = new App({ context: FAST_CONTEXT });
     const stacks = ['crm', 'books'].map(
@@ -145,9 +182,10 @@ describe('the CDK app', () => {
     expect(physicalNames[0]?.filter((name) => physicalNames[1]?.includes(name))).toEqual([]);
   });
 
-  it('synthesises for real: bundles ESM with the SDK inside, passes CloudFormation validation and cdk-nag', () => {
+  it('synthesises for real, example consumer included: bundles ESM with the SDK inside, passes CloudFormation validation and cdk-nag', () => {
     vi.stubEnv('CDK_VALIDATION', 'true');
-    const app = createKeeperApp();
+    // The example consumer adds to the default deployment only: one synthesis checks both.
+    const app = createKeeperApp({ context: { exampleConsumer: 'true' } });
 
     // Under Vitest (NODE_ENV=test) the CDK throws the validation report when a rule fails.
     const assembly = app.synth();
@@ -156,7 +194,8 @@ describe('the CDK app', () => {
     expect(report.pluginReports).toEqual([]);
 
     const assetDirectories = readdirSync(assembly.directory).filter((name) => name.startsWith('asset.'));
-    expect(assetDirectories).toHaveLength(2);
+    // Exchange, refresh and the example consumer.
+    expect(assetDirectories).toHaveLength(3);
     for (const directory of assetDirectories) {
       const files = readdirSync(join(assembly.directory, directory)).sort();
       expect(files).toEqual(['index.mjs', 'index.mjs.map']);

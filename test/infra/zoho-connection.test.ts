@@ -8,16 +8,17 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DATA_CENTRE_IDS, type DataCentreId } from '../../functions/lib/data-centres.js';
-import { ZohoConnection, type ZohoConnectionProps } from '../../infra/zoho-connection.js';
-
-// Bundling is skipped (it is exercised once, for real, in app.test.ts), and so is aws-cdk-lib's
-// CloudFormation schema validation, which app.test.ts keeps on.
-const FAST_CONTEXT = { 'aws:cdk:bundling-stacks': [] };
-
-// An imported key is usable only by principals of its own account, so key tests pin the stack there.
-const KEY_ARN = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
-const KEY_ACCOUNT_ENV = { account: '123456789012', region: 'eu-west-1' };
-const VIA_SECRETS_MANAGER = { StringEquals: { 'kms:ViaService': 'secretsmanager.eu-west-1.amazonaws.com' } };
+import { ZohoConnection } from '../../infra/zoho-connection.js';
+import {
+  FAST_CONTEXT,
+  KEY_ACCOUNT_ENV,
+  KEY_ARN,
+  policyStatementsOf,
+  ref,
+  type Synthesised,
+  synthesise,
+  VIA_SECRETS_MANAGER,
+} from './connection-test-kit.js';
 
 beforeAll(() => {
   vi.stubEnv('CDK_VALIDATION', 'false');
@@ -25,30 +26,6 @@ beforeAll(() => {
 afterAll(() => {
   vi.unstubAllEnvs();
 });
-
-interface Synthesised {
-  readonly app: App;
-  readonly stack: Stack;
-  readonly connection: ZohoConnection;
-  readonly template: Template;
-}
-
-function synthesise(props: ZohoConnectionProps = {}, extend?: (stack: Stack) => void): Synthesised {
-  const app = new App({ context: FAST_CONTEXT });
-  const stack = new Stack(app, 'Test');
-  const connection = new ZohoConnection(stack, 'Connection', {
-    connectionName: 'crm',
-    dataCenter: 'eu',
-    ...props,
-  });
-  extend?.(stack);
-  return { app, stack, connection, template: Template.fromStack(stack) };
-}
-
-/** The CloudFormation reference to a value, as it appears in the template. */
-function ref(stack: Stack, value: string): unknown {
-  return stack.resolve(value);
-}
 
 function scheduleArn(name: string): unknown {
   return {
@@ -65,16 +42,6 @@ function scheduleArn(name: string): unknown {
       ],
     ],
   };
-}
-
-function policyStatementsOf(template: Template, stack: Stack, role: iam.IRole | undefined): unknown[] {
-  if (!role) throw new Error('the function has no role');
-  const roleRef = stack.resolve((role.node.defaultChild as iam.CfnRole).ref);
-  const policies = Object.values(
-    template.findResources('AWS::IAM::Policy', { Properties: { Roles: [roleRef] } }),
-  ) as { Properties: { PolicyDocument: { Statement: unknown[] } } }[];
-  expect(policies).toHaveLength(1);
-  return policies[0]?.Properties.PolicyDocument.Statement ?? [];
 }
 
 describe('ZohoConnection with default settings', () => {
@@ -331,7 +298,7 @@ describe('ZohoConnection with default settings', () => {
       });
     });
 
-    it('alarms when no run ended with a stack token for 75 minutes', () => {
+    it('alarms when no run ended with a fresh token for 75 minutes', () => {
       const metricStat = (name: string) => ({
         Metric: {
           Namespace: 'ZohoTokenKeeper',
@@ -350,7 +317,37 @@ describe('ZohoConnection with default settings', () => {
         ]),
         ComparisonOperator: 'LessThanThreshold',
         Threshold: 1,
-        TreatMissingData: 'notBreaching',
+      });
+    });
+
+    it('tells the operator that the stale-token alarm also fires when no refresh runs, and when that is expected', () => {
+      const stale = synthesised.template.findResources('AWS::CloudWatch::Alarm', {
+        Properties: { AlarmName: 'zoho-token-keeper-crm-token-stale' },
+      });
+      const [properties] = Object.values(stale).map(
+        (alarm) => (alarm as { Properties: { AlarmDescription: string } }).Properties,
+      );
+      expect(properties?.AlarmDescription).toMatch(/did not run at all/);
+      expect(properties?.AlarmDescription).toMatch(/disabled/);
+      expect(properties?.AlarmDescription).toMatch(
+        /from deployment until the first scheduled refresh after connecting, and after a disconnect: that is expected/,
+      );
+    });
+
+    it('treats no data as stale (no refresh ran, e.g. the schedule is disabled), and as fine for the other alarms', () => {
+      const missingData = Object.values(synthesised.template.findResources('AWS::CloudWatch::Alarm')).map(
+        (alarm) => {
+          const { AlarmName, TreatMissingData } = (
+            alarm as { Properties: { AlarmName: string; TreatMissingData: string } }
+          ).Properties;
+          return [AlarmName, TreatMissingData];
+        },
+      );
+      expect(Object.fromEntries(missingData)).toEqual({
+        'zoho-token-keeper-crm-refresh-failed': 'notBreaching',
+        'zoho-token-keeper-crm-token-stale': 'breaching',
+        'zoho-token-keeper-crm-token-expiring': 'notBreaching',
+        'zoho-token-keeper-crm-schedule-dead-letters': 'notBreaching',
       });
     });
 
@@ -590,46 +587,6 @@ describe('ZohoConnection options', () => {
   });
 });
 
-describe('grantRead', () => {
-  it('lets a consumer read the access-token secret and nothing else', () => {
-    const app = new App({ context: FAST_CONTEXT });
-    const stack = new Stack(app, 'Test');
-    const stackConnection = new ZohoConnection(stack, 'Connection', { connectionName: 'crm' });
-    const reader = new iam.Role(stack, 'Reader', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-    });
-    stackConnection.grantRead(reader);
-
-    const statements = policyStatementsOf(Template.fromStack(stack), stack, reader);
-    expect(statements).toEqual([
-      {
-        Effect: 'Allow',
-        Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
-        Resource: ref(stack, stackConnection.accessTokenSecret.secretArn),
-      },
-    ]);
-  });
-
-  it('adds decrypt on the customer-managed key, through Secrets Manager only', () => {
-    const app = new App({ context: FAST_CONTEXT });
-    const stack = new Stack(app, 'Test', { env: KEY_ACCOUNT_ENV });
-    const connection = new ZohoConnection(stack, 'Connection', {
-      connectionName: 'crm',
-      encryptionKey: kms.Key.fromKeyArn(stack, 'Key', KEY_ARN),
-    });
-    const reader = new iam.Role(stack, 'Reader', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-    });
-    connection.grantRead(reader);
-
-    const statements = policyStatementsOf(Template.fromStack(stack), stack, reader);
-    expect(statements).toEqual([
-      expect.objectContaining({ Resource: ref(stack, connection.accessTokenSecret.secretArn) }),
-      { Effect: 'Allow', Action: 'kms:Decrypt', Resource: KEY_ARN, Condition: VIA_SECRETS_MANAGER },
-    ]);
-  });
-});
-
 describe('several connections', () => {
   it('can live in one stack without clashing names', () => {
     const app = new App({ context: FAST_CONTEXT });
@@ -671,11 +628,13 @@ describe('cdk-nag AwsSolutions', () => {
       connectionName: 'crm',
       alarmEmail: 'ops@example.com',
       encryptionKey: key,
+      exampleConsumer: true,
     });
     const reader = new iam.Role(stack, 'Reader', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
     });
     connection.grantRead(reader);
+    connection.grantForceRefresh(reader);
 
     // Under Vitest (NODE_ENV=test) the CDK throws the validation report when a rule fails.
     expect(() => app.synth()).not.toThrow();
