@@ -71,19 +71,21 @@ export class ConnectionMonitoring extends Construct {
           `No refresh run ended with a fresh Zoho access token for ${stalePeriod.toMinutes()} minutes, or the ` +
           'refresh function did not run at all. Run npm run status: it shows whether the refresh schedule is ' +
           'disabled (a redeploy that changes the schedule switches it back off) and what to do; the refresh ' +
-          "function's log has the error of a failed run. Also in alarm from deployment until the first scheduled " +
-          'refresh after connecting, and after a disconnect: that is expected.',
+          "function's log has the error of a failed run. Also in alarm from deployment until the first exchange, " +
+          'and after a disconnect: that is expected.',
         // One and a half schedule intervals always hold a run. A skipped run found a token refreshed
         // minutes ago, which is fresh too (the first run after an exchange often skips). Every run
         // publishes both metrics (0 or 1), so no data means no run: a schedule left disabled (as a
         // redeploy that changes it leaves it) must alarm too, at the price of alarming before the
-        // first exchange and after a disconnect.
+        // first exchange and after a disconnect. A successful exchange counts too, so connecting
+        // clears the alarm at once; FILL keeps one silent series from blanking the sum.
         metric: new cloudwatch.MathExpression({
           label: 'runs ending with a fresh token',
-          expression: 'succeeded + skipped',
+          expression: 'FILL(succeeded, 0) + FILL(skipped, 0) + FILL(exchanged, 0)',
           usingMetrics: {
             succeeded: metric(METRICS.refreshSucceeded, cloudwatch.Stats.SUM, stalePeriod),
             skipped: metric(METRICS.refreshSkipped, cloudwatch.Stats.SUM, stalePeriod),
+            exchanged: metric(METRICS.exchangeSucceeded, cloudwatch.Stats.SUM, stalePeriod),
           },
           period: stalePeriod,
         }),

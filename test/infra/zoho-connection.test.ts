@@ -311,9 +311,13 @@ describe('ZohoConnection with default settings', () => {
       synthesised.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         AlarmName: 'zoho-token-keeper-crm-token-stale',
         Metrics: Match.arrayWith([
-          Match.objectLike({ Expression: 'succeeded + skipped', ReturnData: true }),
+          Match.objectLike({
+            Expression: 'FILL(succeeded, 0) + FILL(skipped, 0) + FILL(exchanged, 0)',
+            ReturnData: true,
+          }),
           { Id: 'succeeded', MetricStat: metricStat('RefreshSucceeded'), ReturnData: false },
           { Id: 'skipped', MetricStat: metricStat('RefreshSkipped'), ReturnData: false },
+          { Id: 'exchanged', MetricStat: metricStat('ExchangeSucceeded'), ReturnData: false },
         ]),
         ComparisonOperator: 'LessThanThreshold',
         Threshold: 1,
@@ -330,7 +334,7 @@ describe('ZohoConnection with default settings', () => {
       expect(properties?.AlarmDescription).toMatch(/did not run at all/);
       expect(properties?.AlarmDescription).toMatch(/disabled/);
       expect(properties?.AlarmDescription).toMatch(
-        /from deployment until the first scheduled refresh after connecting, and after a disconnect: that is expected/,
+        /from deployment until the first exchange, and after a disconnect: that is expected/,
       );
     });
 
