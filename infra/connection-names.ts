@@ -1,4 +1,3 @@
-import { Token } from 'aws-cdk-lib';
 import {
   DATA_CENTRE_IDS,
   DATA_CENTRES,
@@ -6,6 +5,35 @@ import {
   isDataCentreId,
 } from '../functions/lib/data-centres.js';
 import { parseServerOrigin } from '../functions/lib/urls.js';
+
+// This module imports nothing from aws-cdk-lib: the operator commands (cli/) read these names
+// without paying for loading the CDK.
+
+/**
+ * Output keys of the stack. They are fixed logical ids (no construct-path hash), so a CLI can read
+ * them with `aws cloudformation describe-stacks --stack-name ZohoTokenKeeper-<connectionName>`.
+ */
+export const STACK_OUTPUT_KEYS = {
+  exchangeFunctionName: 'ExchangeFunctionName',
+  refreshFunctionName: 'RefreshFunctionName',
+  credentialsSecretName: 'CredentialsSecretName',
+  credentialsSecretArn: 'CredentialsSecretArn',
+  accessTokenSecretName: 'AccessTokenSecretName',
+  accessTokenSecretArn: 'AccessTokenSecretArn',
+  refreshScheduleName: 'RefreshScheduleName',
+  dashboardName: 'DashboardName',
+  /** A ready-to-paste `aws lambda invoke` of the exchange function with a placeholder grant code. */
+  exchangeCommand: 'ExchangeCommand',
+} as const;
+
+/**
+ * Output keys present only when the stack holds what they name. Kept apart from
+ * STACK_OUTPUT_KEYS, which a CLI may require all of.
+ */
+export const OPTIONAL_STACK_OUTPUT_KEYS = {
+  /** With `exampleConsumer`: the example consumer, to invoke once connected. */
+  exampleConsumerFunctionName: 'ExampleConsumerFunctionName',
+} as const;
 
 /**
  * Physical names of one connection's resources, derived from the connection name alone so that
@@ -43,13 +71,11 @@ export function connectionNames(connectionName: string): ConnectionNames {
 }
 
 export function assertValidConnectionName(connectionName: string): void {
-  if (Token.isUnresolved(connectionName)) {
-    throw new Error('connectionName must be a literal string, not a token: it is part of physical names.');
-  }
   if (connectionName.length > MAX_CONNECTION_NAME_LENGTH || !CONNECTION_NAME_PATTERN.test(connectionName)) {
     throw new Error(
       `Invalid connectionName "${connectionName}": use 1 to ${MAX_CONNECTION_NAME_LENGTH} lower-case letters, ` +
-        'digits and hyphens, starting and ending with a letter or digit (e.g. "crm-eu").',
+        'digits and hyphens, starting and ending with a letter or digit (e.g. "crm-eu"), as a literal string: ' +
+        'it is part of physical names.',
     );
   }
 }

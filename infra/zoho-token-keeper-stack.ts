@@ -1,32 +1,7 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { OPTIONAL_STACK_OUTPUT_KEYS, STACK_OUTPUT_KEYS } from './connection-names.js';
 import { ZohoConnection, type ZohoConnectionProps } from './zoho-connection.js';
-
-/**
- * Output keys of the stack. They are fixed logical ids (no construct-path hash), so a CLI can read
- * them with `aws cloudformation describe-stacks --stack-name ZohoTokenKeeper-<connectionName>`.
- */
-export const STACK_OUTPUT_KEYS = {
-  exchangeFunctionName: 'ExchangeFunctionName',
-  refreshFunctionName: 'RefreshFunctionName',
-  credentialsSecretName: 'CredentialsSecretName',
-  credentialsSecretArn: 'CredentialsSecretArn',
-  accessTokenSecretName: 'AccessTokenSecretName',
-  accessTokenSecretArn: 'AccessTokenSecretArn',
-  refreshScheduleName: 'RefreshScheduleName',
-  dashboardName: 'DashboardName',
-  /** A ready-to-paste `aws lambda invoke` of the exchange function with a placeholder grant code. */
-  exchangeCommand: 'ExchangeCommand',
-} as const;
-
-/**
- * Output keys present only when the stack holds what they name. Kept apart from
- * STACK_OUTPUT_KEYS, which a CLI may require all of.
- */
-export const OPTIONAL_STACK_OUTPUT_KEYS = {
-  /** With `exampleConsumer`: the example consumer, to invoke once connected. */
-  exampleConsumerFunctionName: 'ExampleConsumerFunctionName',
-} as const;
 
 type OutputField = keyof typeof STACK_OUTPUT_KEYS | keyof typeof OPTIONAL_STACK_OUTPUT_KEYS;
 const OUTPUT_KEYS: Readonly<Record<OutputField, string>> = {

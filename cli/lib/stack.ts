@@ -2,7 +2,7 @@ import { DescribeStacksCommand, type Stack } from '@aws-sdk/client-cloudformatio
 import { GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { DATA_CENTRE_IDS } from '../../functions/lib/data-centres.js';
 import { ENV } from '../../functions/lib/environment.js';
-import { STACK_OUTPUT_KEYS } from '../../infra/zoho-token-keeper-stack.js';
+import { STACK_OUTPUT_KEYS } from '../../infra/connection-names.js';
 import type { Target } from './args.js';
 import { awsFailure } from './aws-errors.js';
 import { CliError } from './cli-error.js';

@@ -4,12 +4,9 @@ import { App, Stack, Token } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DATA_CENTRE_IDS } from '../../functions/lib/data-centres.js';
+import { OPTIONAL_STACK_OUTPUT_KEYS, STACK_OUTPUT_KEYS } from '../../infra/connection-names.js';
 import { createKeeperApp } from '../../infra/keeper-app.js';
-import {
-  OPTIONAL_STACK_OUTPUT_KEYS,
-  STACK_OUTPUT_KEYS,
-  ZohoTokenKeeperStack,
-} from '../../infra/zoho-token-keeper-stack.js';
+import { ZohoTokenKeeperStack } from '../../infra/zoho-token-keeper-stack.js';
 
 const FAST_CONTEXT = { 'aws:cdk:bundling-stacks': [] };
 
