@@ -43,7 +43,7 @@ function explainReadFailure(error: unknown, secretId: string): unknown {
   if (name === 'AccessDeniedException') {
     return new ConfigError(
       `This function's role may not read the access-token secret ${secretId} (secretsmanager:GetSecretValue was ` +
-        'denied). Grant it with connection.grantRead(fn) in CDK and redeploy.',
+        'denied). Grant it with connection.addConsumer(fn) (or connection.grantRead(fn)) in CDK and redeploy.',
       options,
     );
   }

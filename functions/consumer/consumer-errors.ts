@@ -23,7 +23,7 @@ export class ZohoTokenRejectedError extends Error {
     return new ZohoTokenRejectedError(
       `Zoho (${apiDomain}) rejected the stored access token and this function cannot ask for a new one: set ` +
         `${ENV.refreshFunctionName} to the refresh function's name and grant this function lambda:InvokeFunction ` +
-        'on it (connection.refreshFunction.grantInvoke(fn) in CDK), or wait for the next scheduled refresh.',
+        'on it (connection.addConsumer(fn) in CDK does both), or wait for the next scheduled refresh.',
     );
   }
 }

@@ -102,7 +102,7 @@ export class ForcedRefresh {
     if (hasName(error, 'AccessDeniedException')) {
       return new ConfigError(
         `This function's role may not invoke the refresh function ${this.#functionName}. Grant it with ` +
-          'connection.refreshFunction.grantInvoke(fn) in CDK and redeploy.',
+          'connection.grantForceRefresh(fn) (or connection.addConsumer(fn)) in CDK and redeploy.',
         options,
       );
     }

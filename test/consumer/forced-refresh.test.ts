@@ -91,7 +91,7 @@ describe('ForcedRefresh', () => {
 
   it.each([
     ['ResourceNotFoundException', /not found. Check REFRESH_FUNCTION_NAME/],
-    ['AccessDeniedException', /grantInvoke/],
+    ['AccessDeniedException', /grantForceRefresh/],
   ])('turns %s into a ConfigError that says what to fix', async (name, advice) => {
     lambda.on(InvokeCommand).rejects(Object.assign(new Error('denied'), { name }));
 

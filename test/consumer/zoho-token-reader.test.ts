@@ -339,7 +339,7 @@ describe('ZohoTokenReader', () => {
       const failure = await reader.fetch(USERS_PATH).catch((error: unknown) => error);
 
       expect(failure).toBeInstanceOf(ZohoTokenRejectedError);
-      expect((failure as Error).message).toMatch(/REFRESH_FUNCTION_NAME.*grantInvoke/);
+      expect((failure as Error).message).toMatch(/REFRESH_FUNCTION_NAME.*addConsumer/);
       expectNoSecretIn(failure);
     });
 
