@@ -14,7 +14,7 @@ import { ZohoAccountsClient } from '../lib/zoho/accounts-client.js';
 import type { RefreshOutcome } from './refresh-access-token.js';
 import { type RefreshDependencies, refreshAccessToken } from './refresh-access-token.js';
 import { parseRefreshEvent } from './refresh-event.js';
-import { ZohoCooldown } from './zoho-cooldown.js';
+import { ZohoCallGuard } from './zoho-call-guard.js';
 
 export interface RefreshResult {
   readonly refreshed: boolean;
@@ -35,7 +35,7 @@ const dependencies: RefreshDependencies = {
     name: config.refreshScheduleName,
     group: config.refreshScheduleGroup,
   }),
-  cooldown: new ZohoCooldown(),
+  guard: new ZohoCallGuard(),
   now: () => new Date(),
   onSidePathFailure: (action, error) => logger.warn(`Could not ${action}`, { error: describeError(error) }),
 };

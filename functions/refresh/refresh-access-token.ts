@@ -12,11 +12,11 @@ import type { ZohoAccountsClient } from '../lib/zoho/accounts-client.js';
 import {
   decideRefresh,
   followUpAfterSkip,
-  RATE_LIMIT_BACKOFF_MS,
   type RefreshDecision,
+  retryAfterRateLimit,
   UNAVAILABLE_RETRY_DELAY_MS,
 } from './refresh-policy.js';
-import type { ZohoCooldown } from './zoho-cooldown.js';
+import type { ZohoCallGuard } from './zoho-call-guard.js';
 
 export interface RefreshDependencies {
   readonly store: Pick<
@@ -25,7 +25,7 @@ export interface RefreshDependencies {
   >;
   readonly zoho: Pick<ZohoAccountsClient, 'refreshAccessToken'>;
   readonly schedule: Pick<RefreshSchedule, 'describe' | 'disable' | 'scheduleFollowUp' | 'cancelFollowUp'>;
-  readonly cooldown: ZohoCooldown;
+  readonly guard: ZohoCallGuard;
   readonly now: () => Date;
   /** Told about side paths (follow-ups armed, schedule disabled) that must not hide the main outcome. */
   readonly onSidePathFailure?: (action: string, error: unknown) => void;
@@ -66,7 +66,13 @@ export async function refreshAccessToken(deps: RefreshDependencies, force: boole
     );
   }
 
-  const blockedUntil = deps.cooldown.blockedUntil(now);
+  if (deps.guard.isRevoked(credentials.refresh_token)) {
+    throw new RefreshTokenRevokedError(
+      'Zoho already answered that the stored refresh token is revoked or deleted; no call is made with it again. ' +
+        'Generate a new grant code in the Zoho API Console and exchange it (npm run connect).',
+    );
+  }
+  const blockedUntil = deps.guard.blockedUntil(now);
   if (blockedUntil) {
     throw new ZohoRateLimitedError(
       `Zoho refused new access tokens for this refresh token a few minutes ago; no call is made until ${blockedUntil.toISOString()}. ` +
@@ -92,7 +98,7 @@ export async function refreshAccessToken(deps: RefreshDependencies, force: boole
     }
     return { refreshed: true, expiresAt: document.expires_at, decision: decision.reason };
   } catch (error) {
-    await handleRefreshFailure(deps, error, now);
+    await handleRefreshFailure(deps, error, { now, stored, refreshToken: credentials.refresh_token });
     throw error;
   }
 }
@@ -114,16 +120,28 @@ async function followUpForSkippedRun(
   }
 }
 
-async function handleRefreshFailure(deps: RefreshDependencies, error: unknown, now: Date): Promise<void> {
+interface FailedRun {
+  readonly now: Date;
+  readonly stored: AccessTokenDocument | undefined;
+  readonly refreshToken: string;
+}
+
+async function handleRefreshFailure(
+  deps: RefreshDependencies,
+  error: unknown,
+  run: FailedRun,
+): Promise<void> {
+  const { now } = run;
   try {
     if (error instanceof RefreshTokenRevokedError) {
       // Nothing can succeed until a person exchanges a new grant code: stop calling Zoho.
+      deps.guard.markRevoked(run.refreshToken);
       await deps.schedule.disable();
       await deps.schedule.cancelFollowUp();
     } else if (error instanceof ZohoRateLimitedError) {
-      const until = new Date(now.getTime() + RATE_LIMIT_BACKOFF_MS);
-      deps.cooldown.block(until);
-      await deps.schedule.scheduleFollowUp(until);
+      const retryAt = retryAfterRateLimit(run.stored, now);
+      deps.guard.block(retryAt);
+      await deps.schedule.scheduleFollowUp(retryAt);
     } else if (error instanceof ZohoUnavailableError) {
       await deps.schedule.scheduleFollowUp(new Date(now.getTime() + UNAVAILABLE_RETRY_DELAY_MS));
     }

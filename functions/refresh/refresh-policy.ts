@@ -14,6 +14,9 @@ export const EXPIRY_MARGIN_MS = 5 * 60_000;
 /** Zoho blocks a refresh token for the rest of a 10-minute window once its limit is reached. */
 export const RATE_LIMIT_BACKOFF_MS = 10 * 60_000;
 
+/** How often to try again after `Access Denied` when the stored token would not outlive the full wait. */
+export const RATE_LIMIT_PROBE_MS = 60_000;
+
 /** After a transient failure, try again this soon: a valid token is back within 2 minutes of Zoho's recovery. */
 export const UNAVAILABLE_RETRY_DELAY_MS = 60_000;
 
@@ -54,4 +57,16 @@ export function followUpAfterSkip(
   const nextScheduledRun = now.getTime() + (scheduleRateMinutes ?? Number.POSITIVE_INFINITY) * 60_000;
   if (nextScheduledRun <= expiresAt - EXPIRY_MARGIN_MS) return undefined;
   return new Date(Date.parse(stored.refreshed_at) + MIN_REFRESH_SPACING_MS);
+}
+
+/**
+ * When to try again after Zoho's `Access Denied`. Waiting out the whole window is right while the
+ * stored token outlives it. Otherwise probe every minute: a refused call mints nothing, so it
+ * cannot push Zoho further past its limit, and a token arrives within a minute or two of the window's end
+ * (whose start this container may not know, e.g. when another container was refused first).
+ */
+export function retryAfterRateLimit(stored: AccessTokenDocument | undefined, now: Date): Date {
+  const afterWindow = now.getTime() + RATE_LIMIT_BACKOFF_MS;
+  const tokenLastsUntil = stored ? Date.parse(stored.expires_at) - EXPIRY_MARGIN_MS : 0;
+  return new Date(tokenLastsUntil >= afterWindow ? afterWindow : now.getTime() + RATE_LIMIT_PROBE_MS);
 }

@@ -23,7 +23,7 @@ import {
   refreshAccessToken,
 } from '../../functions/refresh/refresh-access-token.js';
 import { parseRefreshEvent } from '../../functions/refresh/refresh-event.js';
-import { ZohoCooldown } from '../../functions/refresh/zoho-cooldown.js';
+import { ZohoCallGuard } from '../../functions/refresh/zoho-call-guard.js';
 import { ZohoSandbox } from '../sandbox/zoho-sandbox.js';
 import { InMemoryScheduler, InMemorySecretsManager } from '../support/in-memory-aws.js';
 
@@ -87,7 +87,7 @@ export class ConsumerWorld {
       store: this.#store(),
       zoho: this.#zoho(),
       schedule: this.#schedule(),
-      cooldown: new ZohoCooldown(),
+      guard: new ZohoCallGuard(),
       now: clock.now,
     };
     this.lambda

@@ -128,18 +128,41 @@ describe('refresh handler, over HTTP against the Zoho sandbox', () => {
     expect((await invoke({})).refreshed).toBe(true);
   });
 
-  it('on Zoho throttling: backs off for 10 minutes without calling Zoho again', async () => {
-    harness.ageStoredToken(50);
+  it('on Zoho throttling with a token that outlives the block: waits 10 minutes without calling Zoho again', async () => {
+    harness.ageStoredToken(20);
     harness.sandbox.injectFaults('rate-limit');
 
-    expect((await captureRejection(invoke({}))).name).toBe('ZohoRateLimitedError');
+    expect((await captureRejection(invoke({ force: true }))).name).toBe('ZohoRateLimitedError');
     const requests = harness.sandbox.stats.tokenRequests;
     const again = await captureRejection(invoke({ force: true }));
 
     expect(again.name).toBe('ZohoRateLimitedError');
     expect(harness.sandbox.stats.tokenRequests).toBe(requests);
-    const followUpAt = followUpTime(harness);
-    expect(followUpAt - Date.now()).toBeGreaterThan(9 * 60_000);
+    expect(followUpTime(harness) - Date.now()).toBeGreaterThan(9 * 60_000);
+  });
+
+  it('on Zoho throttling with a token about to expire: tries again every minute', async () => {
+    harness.ageStoredToken(50);
+    harness.sandbox.injectFaults('rate-limit');
+
+    expect((await captureRejection(invoke({}))).name).toBe('ZohoRateLimitedError');
+
+    const wait = followUpTime(harness) - Date.now();
+    expect(wait).toBeGreaterThan(55_000);
+    expect(wait).toBeLessThanOrEqual(61_000);
+  });
+
+  it('never calls Zoho again with a refresh token it found revoked, however many forced runs arrive', async () => {
+    harness.ageStoredToken(50);
+    harness.sandbox.revokeRefreshToken(harness.credentials().refresh_token as string);
+    expect((await captureRejection(invoke({}))).name).toBe('RefreshTokenRevokedError');
+    const requests = harness.sandbox.stats.tokenRequests;
+
+    const forced: Error[] = [];
+    for (let run = 0; run < 3; run += 1) forced.push(await captureRejection(invoke({ force: true })));
+
+    expect(forced.map((error) => error.name)).toEqual(Array(3).fill('RefreshTokenRevokedError'));
+    expect(harness.sandbox.stats.tokenRequests).toBe(requests);
   });
 
   it('reports changed client credentials as InvalidClientError and changes nothing', async () => {

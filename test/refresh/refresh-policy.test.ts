@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { AccessTokenDocument } from '../../functions/lib/documents.js';
-import { decideRefresh, followUpAfterSkip } from '../../functions/refresh/refresh-policy.js';
+import {
+  decideRefresh,
+  followUpAfterSkip,
+  retryAfterRateLimit,
+} from '../../functions/refresh/refresh-policy.js';
 
 const MINUTE = 60_000;
 const minted = new Date('2026-11-30T08:00:00.000Z');
@@ -58,5 +62,16 @@ describe('followUpAfterSkip', () => {
 
   it('arms a follow-up when the schedule rate is unknown (cron expression)', () => {
     expect(followUpAfterSkip(tokenMintedAt(minted), undefined, atMinute(1))).toEqual(atMinute(10));
+  });
+});
+
+describe('retryAfterRateLimit', () => {
+  it("waits out Zoho's 10-minute window when the token outlives it", () => {
+    expect(retryAfterRateLimit(tokenMintedAt(minted), atMinute(20))).toEqual(atMinute(30));
+  });
+
+  it('tries again every minute when the token would expire first', () => {
+    expect(retryAfterRateLimit(tokenMintedAt(minted), atMinute(50))).toEqual(atMinute(51));
+    expect(retryAfterRateLimit(undefined, atMinute(50))).toEqual(atMinute(51));
   });
 });

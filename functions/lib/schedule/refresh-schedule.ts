@@ -90,7 +90,10 @@ export class RefreshSchedule {
     return this.#switchTo('DISABLED');
   }
 
-  /** At most one follow-up is pending: a second call moves it to the new time. */
+  /**
+   * At most one follow-up is pending, at the earliest time asked for: a later request never pushes
+   * back a run that another failure (perhaps in another container) already arranged sooner.
+   */
   async scheduleFollowUp(at: Date): Promise<void> {
     const main = await this.#getMain();
     const target = main.Target;
@@ -121,7 +124,24 @@ export class RefreshSchedule {
       await this.#client.send(new CreateScheduleCommand(input));
     } catch (error) {
       if (!hasName(error, 'ConflictException')) throw this.#followUpError(error, 'CreateSchedule');
+      const pending = await this.#pendingFollowUpTime();
+      const wanted = this.#runTime(at);
+      if (pending && pending.getTime() > this.#now().getTime() && pending <= wanted) return;
       await this.#moveFollowUp(input);
+    }
+  }
+
+  /** When the pending follow-up will run, or undefined when none is pending. */
+  async #pendingFollowUpTime(): Promise<Date | undefined> {
+    try {
+      const pending = await this.#client.send(
+        new GetScheduleCommand({ Name: this.#followUpName, GroupName: this.#group }),
+      );
+      const time = /^at\((.+)\)$/.exec(pending.ScheduleExpression ?? '')?.[1];
+      return time ? new Date(`${time}Z`) : undefined;
+    } catch (error) {
+      if (hasName(error, 'ResourceNotFoundException')) return undefined;
+      throw this.#followUpError(error, 'GetSchedule');
     }
   }
 

@@ -252,6 +252,24 @@ describe('scheduleFollowUp', () => {
     });
   });
 
+  it('never pushes back a pending follow-up that runs sooner, but brings a later one forward', async () => {
+    // Prepare: a follow-up is pending for 08:05
+    scheduler.on(GetScheduleCommand).resolves(mainSchedule({ State: 'ENABLED' }));
+    scheduler
+      .on(GetScheduleCommand, { Name: `${NAME}-retry` })
+      .resolves({ Name: `${NAME}-retry`, ScheduleExpression: 'at(2026-11-30T08:05:00)' });
+    scheduler.on(CreateScheduleCommand).rejects(conflict());
+    scheduler.on(UpdateScheduleCommand).resolves({ ScheduleArn: 'arn:follow-up' });
+
+    // Act
+    await newSchedule().scheduleFollowUp(new Date('2026-11-30T08:20:00.000Z'));
+    await newSchedule().scheduleFollowUp(new Date('2026-11-30T08:03:00.000Z'));
+
+    // Assess: only the earlier request moved it
+    const updates = scheduler.commandCalls(UpdateScheduleCommand);
+    expect(updates.map((call) => call.args[0].input.ScheduleExpression)).toEqual(['at(2026-11-30T08:03:00)']);
+  });
+
   it('creates it afresh when the pending follow-up ran and deleted itself in between', async () => {
     scheduler.on(GetScheduleCommand).resolves(mainSchedule({ State: 'ENABLED' }));
     scheduler.on(CreateScheduleCommand).rejectsOnce(conflict()).resolves({ ScheduleArn: 'arn:follow-up' });
