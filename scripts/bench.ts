@@ -1,0 +1,174 @@
+/**
+ * `npm run bench [-- --rounds N]`: bundle size and cold-start import time of each function against
+ * a baseline of just its AWS SDK clients, calls to Zoho and AWS per refresh, and the consumer
+ * library's Secrets Manager reads. Prints markdown tables. Timings are noisy: not part of `npm test`.
+ */
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { type Bundle, bundleEntry, PROJECT_ROOT } from './bench/bundle.js';
+import { countCallsPerRefresh } from './bench/calls-per-refresh.js';
+import { measureColdStarts, median } from './bench/cold-start.js';
+import { consumerReadsTable } from './bench/consumer-reads-table.js';
+import { markdownTable } from './simulation/report.js';
+
+/** A function's cold start may cost at most this much more than creating its SDK clients alone. */
+const COLD_START_RATIO_TARGET = 1.15;
+
+interface Subject {
+  readonly name: string;
+  readonly entry: string;
+  readonly baseline: string;
+}
+
+const BASELINES = {
+  keeper: {
+    name: 'baseline: SecretsManager + Scheduler clients',
+    entry: 'scripts/bench/baseline-keeper-clients.ts',
+  },
+  consumer: {
+    name: 'baseline: SecretsManager + Lambda clients',
+    entry: 'scripts/bench/baseline-consumer-clients.ts',
+  },
+} as const;
+
+const SUBJECTS: readonly Subject[] = [
+  { name: 'exchange', entry: 'functions/exchange/handler.ts', baseline: BASELINES.keeper.name },
+  { name: 'refresh', entry: 'functions/refresh/handler.ts', baseline: BASELINES.keeper.name },
+  {
+    name: 'example-consumer',
+    entry: 'functions/example-consumer/handler.ts',
+    baseline: BASELINES.consumer.name,
+  },
+].filter((subject) => existsSync(join(PROJECT_ROOT, subject.entry)));
+
+function kib(bytes: number): string {
+  return `${(bytes / 1024).toFixed(1)} KiB`;
+}
+
+async function bundleAll(outdir: string): Promise<Map<string, Bundle>> {
+  const bundles = new Map<string, Bundle>();
+  const entries = [...SUBJECTS, ...Object.values(BASELINES)];
+  for (const { name, entry } of entries) {
+    bundles.set(name, await bundleEntry(name.replace(/[^a-z0-9]+/gi, '-'), entry, outdir));
+  }
+  return bundles;
+}
+
+function sizeTable(bundles: Map<string, Bundle>): string {
+  return markdownTable(
+    ['bundle', 'entry', 'bytes (minified, no map)', 'KiB', 'source map'],
+    [...SUBJECTS, ...Object.values(BASELINES)].map(({ name, entry }) => {
+      const bundle = bundles.get(name);
+      return [
+        name,
+        entry,
+        String(bundle?.bytes ?? 0),
+        kib(bundle?.bytes ?? 0),
+        kib(bundle?.sourceMapBytes ?? 0),
+      ];
+    }),
+  );
+}
+
+function coldStartTables(bundles: Map<string, Bundle>, rounds: number): { table: string; ratios: string } {
+  const names = [...SUBJECTS.map((subject) => subject.name), ...Object.values(BASELINES).map((b) => b.name)];
+  const files = names.map((name) => bundles.get(name)?.file ?? '');
+  const samples = measureColdStarts(files, rounds);
+  const importMedian = (name: string) =>
+    median((samples.get(bundles.get(name)?.file ?? '') ?? []).map((sample) => sample.importMs));
+  const processMedian = (name: string) =>
+    median((samples.get(bundles.get(name)?.file ?? '') ?? []).map((sample) => sample.processMs));
+  const spread = (name: string) => {
+    const values = (samples.get(bundles.get(name)?.file ?? '') ?? []).map((sample) => sample.importMs);
+    return `${Math.min(...values).toFixed(0)}-${Math.max(...values).toFixed(0)}`;
+  };
+
+  const table = markdownTable(
+    ['bundle', 'import, median (ms)', 'import, min-max (ms)', 'process spawn to exit, median (ms)'],
+    names.map((name) => [name, importMedian(name).toFixed(1), spread(name), processMedian(name).toFixed(1)]),
+  );
+  const ratios = markdownTable(
+    ['function', 'baseline', 'import ratio function / baseline', `target <= ${COLD_START_RATIO_TARGET}`],
+    SUBJECTS.map((subject) => {
+      const ratio = importMedian(subject.name) / importMedian(subject.baseline);
+      return [
+        subject.name,
+        subject.baseline,
+        ratio.toFixed(3),
+        ratio <= COLD_START_RATIO_TARGET ? 'PASS' : 'FAIL',
+      ];
+    }),
+  );
+  return { table, ratios };
+}
+
+async function callsTable(): Promise<string> {
+  const counts = await countCallsPerRefresh();
+  return markdownTable(
+    ['situation', 'outcome', 'Zoho token calls', 'AWS calls by operation', 'target: 1 Zoho call per refresh'],
+    counts.map((count) => {
+      const refreshed = count.outcome.startsWith('refreshed') || count.outcome === 'connected';
+      const verdict = refreshed ? (count.zohoRequests === 1 ? 'PASS' : 'FAIL') : '-';
+      return [
+        count.step,
+        count.outcome,
+        String(count.zohoRequests),
+        Object.entries(count.awsCalls)
+          .map(([operation, calls]) => `${operation} ${calls}`)
+          .join(', ') || '-',
+        verdict,
+      ];
+    }),
+  );
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { rounds: { type: 'string', default: '25' } } });
+  const rounds = Number(values.rounds);
+  if (!Number.isInteger(rounds) || rounds < 1)
+    throw new Error('--rounds takes a positive integer, e.g. --rounds 25');
+
+  const outdir = await mkdtemp(join(tmpdir(), 'zoho-token-keeper-bench-'));
+  try {
+    console.log('# Benchmark\n');
+    console.log(
+      'Bundled with the esbuild options of infra/keeper-function.ts (mirrored in scripts/bench/bundle.ts: ' +
+        'ESM, target node24, minify, source map without sources content, mainFields module/main, createRequire ' +
+        `banner, platform node, nothing external). Node ${process.version} on this machine.\n`,
+    );
+    const bundles = await bundleAll(outdir);
+    console.log(`## Bundle size\n\n${sizeTable(bundles)}\n`);
+
+    process.stderr.write(`cold starts: ${rounds} rounds of ${bundles.size} fresh processes...\n`);
+    const { table, ratios } = coldStartTables(bundles, rounds);
+    console.log(
+      `## Cold-start import time\n\n${rounds} fresh \`node\` processes per bundle, interleaved, with ` +
+        'NODE_OPTIONS=--enable-source-maps as the construct sets it and no NODE_EXTRA_CA_CERTS; ' +
+        'importing a handler runs its cold start (configuration, clients, Powertools).\n',
+    );
+    console.log(`${table}\n\n${ratios}\n`);
+
+    console.log(
+      `## Calls per refresh\n\nThe real use cases in-process against the Zoho sandbox and in-memory AWS; ` +
+        'consumer calls are marked (consumer).\n',
+    );
+    console.log(`${await callsTable()}\n`);
+
+    console.log(`## Consumer library: Secrets Manager reads per container-hour\n`);
+    console.log(
+      'From scripts/consumer-reads.ts: each cell is reads per container-hour / invocations handed an ',
+    );
+    console.log('expired token / of those, avoidable (the secret already held a valid token).\n');
+    console.log(`${await consumerReadsTable()}\n`);
+  } finally {
+    await rm(outdir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+  process.exitCode = 1;
+});

@@ -1,0 +1,193 @@
+import { MIN_REFRESH_SPACING_MS } from '../../functions/refresh/refresh-policy.js';
+import type { SandboxFault } from '../../test/sandbox/zoho-sandbox.js';
+import type { BurstLog, ConsumerFleet } from './consumer-fleet.js';
+import type { EventQueue } from './event-queue.js';
+import type { EventBridgeModel } from './eventbridge-model.js';
+import type { KeeperWorld } from './keeper-world.js';
+import type { SeededRandom } from './random.js';
+import type { ScenarioRecorder } from './scenario-recorder.js';
+import { DAY_MS, HOUR_MS, MINUTE_MS, SECOND_MS, type SimulatedClock } from './simulated-clock.js';
+
+export const SCENARIO_NAMES = [
+  'baseline',
+  'transient-faults',
+  'access-denied',
+  'access-denied-cold-container',
+  'outage-5m',
+  'outage-10m',
+  'outage-15m',
+  'outage-45m',
+  'revoked-refresh-token',
+  'forced-refresh-burst',
+] as const;
+
+export type ScenarioName = (typeof SCENARIO_NAMES)[number];
+
+export interface PlanContext {
+  readonly world: KeeperWorld;
+  readonly queue: EventQueue;
+  readonly clock: SimulatedClock;
+  readonly random: SeededRandom;
+  readonly eventBridge: EventBridgeModel;
+  readonly fleet: ConsumerFleet;
+  readonly recorder: ScenarioRecorder;
+  readonly startMs: number;
+  readonly days: number;
+  readonly burstSize: number;
+  /** Where a scenario's bursts report. */
+  readonly bursts: BurstLog;
+}
+
+export interface Scenario {
+  readonly summary: string;
+  /** Share of token-endpoint requests that meet a passing fault (5xx, timeout, reset, HTML page). */
+  readonly transientFaultRate?: number;
+  /** Idle time after which Lambda reclaims the refresh function's container. @default 5 to 30 minutes */
+  readonly refreshIdleReclaimMs?: readonly [number, number];
+  readonly plan?: (context: PlanContext) => void;
+}
+
+/** Outages begin this long before a scheduled refresh, so that the refresh meets them. */
+const BEFORE_FIRE_MS = 30 * SECOND_MS;
+const OUTAGE_EVERY_DAYS = 5;
+const THROTTLE_EVERY_DAYS = 6;
+/** How long the operator takes to generate a new grant code after the revocation alarm. */
+export const RECONNECT_AFTER_MS = 90 * MINUTE_MS;
+const OUTAGE_FAULTS: readonly [SandboxFault, ...SandboxFault[]] = ['server-error', 'reset', 'html'];
+const TRANSIENT_FAULTS: readonly [SandboxFault, ...SandboxFault[]] = [
+  'server-error',
+  'server-error',
+  'hang',
+  'reset',
+  'html',
+];
+
+export const SCENARIOS: Readonly<Record<ScenarioName, Scenario>> = {
+  baseline: { summary: 'no faults' },
+  'transient-faults': {
+    summary: '3% of token requests: 5xx, timeout, reset or HTML page',
+    transientFaultRate: 0.03,
+  },
+  'access-denied': {
+    summary: `Access Denied for 1-10 min, from 30 s before a scheduled refresh, every ${THROTTLE_EVERY_DAYS} days`,
+    plan: (context) =>
+      disruptBeforeRefreshes(context, THROTTLE_EVERY_DAYS, 'throttle', (random) => ({
+        fault: 'rate-limit',
+        durationMs: Math.round(random.between(1, 10)) * MINUTE_MS,
+      })),
+  },
+  'access-denied-cold-container': {
+    summary:
+      "Access Denied from 30 s before a scheduled refresh for the rest of Zoho's 10-min window, and the refresh " +
+      'container reclaimed after 2-4 min idle, every 6 days',
+    refreshIdleReclaimMs: [2 * MINUTE_MS, 4 * MINUTE_MS],
+    plan: (context) =>
+      disruptBeforeRefreshes(context, THROTTLE_EVERY_DAYS, 'throttle', () => ({
+        fault: 'rate-limit',
+        durationMs: 10 * MINUTE_MS,
+      })),
+  },
+  'outage-5m': outageScenario(5),
+  'outage-10m': outageScenario(10),
+  'outage-15m': outageScenario(15),
+  'outage-45m': outageScenario(45),
+  'revoked-refresh-token': {
+    summary: `refresh token revoked mid-run; operator reconnects ${RECONNECT_AFTER_MS / MINUTE_MS} min later`,
+    plan: planRevocation,
+  },
+  'forced-refresh-burst': {
+    summary: 'once a day Zoho rejects the token and 50 fresh consumers recover() at once',
+    plan: planBursts,
+  },
+};
+
+export function faultSource(random: SeededRandom, rate: number | undefined): () => SandboxFault | undefined {
+  if (!rate) return () => undefined;
+  return () => (random.chance(rate) ? random.pick(TRANSIENT_FAULTS) : undefined);
+}
+
+function outageScenario(minutes: number): Scenario {
+  return {
+    summary: `Zoho down for ${minutes} min from 30 s before a scheduled refresh, every ${OUTAGE_EVERY_DAYS} days`,
+    plan: (context) =>
+      disruptBeforeRefreshes(context, OUTAGE_EVERY_DAYS, 'outage', (_random, index) => ({
+        fault: OUTAGE_FAULTS[index % OUTAGE_FAULTS.length] ?? 'server-error',
+        durationMs: minutes * MINUTE_MS,
+      })),
+  };
+}
+
+function disruptBeforeRefreshes(
+  context: PlanContext,
+  everyDays: number,
+  kind: 'outage' | 'throttle',
+  shape: (random: SeededRandom, index: number) => { fault: SandboxFault; durationMs: number },
+): void {
+  const { queue, random, eventBridge, recorder } = context;
+  dayOffsets(context.days, everyDays).forEach((day, index) => {
+    const around = context.startMs + day * DAY_MS + random.between(0, 12 * HOUR_MS);
+    const start = eventBridge.nextFireAfter(around) - BEFORE_FIRE_MS;
+    const { fault, durationMs } = shape(random, index);
+    queue.add({
+      at: start,
+      label: `${kind} begins`,
+      run: () => recorder.disruptionStarted(kind, fault, durationMs),
+    });
+    queue.add({ at: start + durationMs, label: `${kind} ends`, run: () => recorder.disruptionEnded() });
+  });
+}
+
+function planRevocation(context: PlanContext): void {
+  const { queue, random, recorder, world } = context;
+  const revokeAt = snapToMinute(
+    context.startMs + Math.floor(context.days / 2) * DAY_MS + random.between(HOUR_MS, 12 * HOUR_MS),
+  );
+  const reconnectAt = revokeAt + RECONNECT_AFTER_MS;
+  queue.add({ at: revokeAt, label: 'refresh token revoked', run: () => recorder.revoked(reconnectAt) });
+  queue.add({
+    at: reconnectAt,
+    label: 'operator reconnects',
+    run: async () => {
+      await world.exchange({ withClient: false });
+    },
+  });
+}
+
+function planBursts(context: PlanContext): void {
+  const { queue, random, world, fleet, clock } = context;
+  const burstAt = (at: number): void => {
+    queue.add({
+      at,
+      label: 'burst of forced refreshes',
+      run: async () => {
+        // The refresh function replaces a token at most every 10 minutes, by design: a burst on a
+        // younger token is moved to when it can succeed (see the report for what it would see).
+        const stored = world.storedAccessToken();
+        const refreshedAt = stored ? Date.parse(stored.refreshed_at) : clock.nowMs();
+        if (clock.nowMs() - refreshedAt < MIN_REFRESH_SPACING_MS) {
+          context.bursts.moved += 1;
+          burstAt(refreshedAt + MIN_REFRESH_SPACING_MS + MINUTE_MS + 30 * SECOND_MS);
+          return;
+        }
+        context.bursts.records.push(await fleet.burst(context.burstSize));
+      },
+    });
+  };
+  for (let day = 0; day < Math.max(1, Math.floor(context.days)); day += 1) {
+    burstAt(
+      snapToMinute(context.startMs + day * DAY_MS + random.between(HOUR_MS, 23 * HOUR_MS)) + 30 * SECOND_MS,
+    );
+  }
+}
+
+/** Days (from the start) on which a recurring disruption happens; at least one in any run. */
+function dayOffsets(days: number, everyDays: number): number[] {
+  if (days < 2) return [days / 4];
+  const offsets: number[] = [];
+  for (let day = 1; day < days - 0.5; day += everyDays) offsets.push(day);
+  return offsets;
+}
+
+function snapToMinute(ms: number): number {
+  return Math.floor(ms / MINUTE_MS) * MINUTE_MS;
+}

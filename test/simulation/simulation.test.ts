@@ -1,0 +1,80 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runScenario } from '../../scripts/simulation/run-scenario.js';
+import type { ScenarioFigures } from '../../scripts/simulation/scenario-figures.js';
+import { SCENARIO_NAMES, type ScenarioName } from '../../scripts/simulation/scenarios.js';
+
+const DAYS = 2;
+const SEED = 20261130;
+const MINUTES = DAYS * 24 * 60;
+
+describe(`${DAYS} simulated days per scenario, driving the real keeper and consumer code`, () => {
+  const figures = new Map<ScenarioName, ScenarioFigures>();
+  const of = (name: ScenarioName): ScenarioFigures => {
+    const found = figures.get(name);
+    if (!found) throw new Error(`scenario ${name} did not run`);
+    return found;
+  };
+
+  beforeAll(async () => {
+    for (const name of SCENARIO_NAMES) figures.set(name, await runScenario(name, { days: DAYS, seed: SEED }));
+  }, 60_000);
+
+  it.each(SCENARIO_NAMES)('%s meets every target', (name) => {
+    const failed = of(name)
+      .targets.filter((target) => !target.pass)
+      .map((target) => `${target.label}: ${target.detail}`);
+
+    expect(failed).toEqual([]);
+  });
+
+  it('serves every consumer call of a fault-free run with one Zoho call per scheduled refresh', () => {
+    const baseline = of('baseline');
+
+    expect(baseline.consumers.calls).toBe(baseline.consumers.containers * (MINUTES - 1));
+    expect(baseline.consumers.failedCalls).toBe(0);
+    expect(baseline.zoho.tokenRequests).toBe(baseline.zoho.accessTokensMinted);
+    // One request per refresh, plus the exchange's; duplicate deliveries are skipped without a call.
+    expect(baseline.zoho.tokenRequests).toBe((baseline.runs.byOutcome.refreshed ?? 0) + 1);
+    expect(baseline.runs.byOutcome.skipped ?? 0).toBeGreaterThanOrEqual(baseline.deliveries.duplicate);
+    expect(baseline.secretsManager.writesPerHour).toBeLessThan(1.5);
+  });
+
+  it('sees consumers go without a token when an outage outlives the token, and recovers within 2 minutes', () => {
+    const outage = of('outage-45m');
+    const [disruption] = outage.disruptions;
+
+    expect(disruption?.outlivesToken).toBe(true);
+    expect(outage.consumers.failedCalls).toBeGreaterThan(0);
+    expect(outage.consumers.failedCalls).toBe(outage.consumers.excusedFailedCalls);
+    expect(disruption?.recoveryMinutes).toBeLessThanOrEqual(2);
+  });
+
+  it('keeps consumers served through an outage shorter than the token has left', () => {
+    const outage = of('outage-5m');
+
+    expect(outage.disruptions.every((disruption) => !disruption.outlivesToken)).toBe(true);
+    expect(outage.runs.byOutcome.ZohoUnavailableError).toBeGreaterThan(0);
+    expect(outage.consumers.failedCalls).toBe(0);
+  });
+
+  it('turns concurrent forced refreshes into one Zoho call, the others finding the function busy', () => {
+    const bursts = of('forced-refresh-burst').bursts;
+
+    expect(bursts.length).toBeGreaterThan(0);
+    for (const burst of bursts) {
+      expect(burst.accessTokensMinted).toBe(1);
+      expect(burst.invokesTurnedAwayBusy).toBeGreaterThan(0);
+      expect(burst.failedCalls).toBe(0);
+    }
+  });
+
+  it('disables the schedule on a revoked refresh token and reconnects with a new grant code', () => {
+    const revocation = of('revoked-refresh-token').revocation;
+
+    expect(revocation?.minutesToRevokedError).toBeDefined();
+    expect(revocation?.scheduleDisabled).toBe(true);
+    expect(revocation?.consumerMinutesWithoutToken).toBeGreaterThan(0);
+    expect(revocation?.scheduleEnabledAfterReconnect).toBe(true);
+    expect(of('revoked-refresh-token').refreshTokensLost).toBe(0);
+  });
+});
