@@ -16,7 +16,7 @@ import {
   retryAfterRateLimit,
   UNAVAILABLE_RETRY_DELAY_MS,
 } from './refresh-policy.js';
-import type { ZohoCallGuard } from './zoho-call-guard.js';
+import type { Block, ZohoCallGuard } from './zoho-call-guard.js';
 
 export interface RefreshDependencies {
   readonly store: Pick<
@@ -72,13 +72,10 @@ export async function refreshAccessToken(deps: RefreshDependencies, force: boole
         'Generate a new grant code in the Zoho API Console and exchange it (npm run connect).',
     );
   }
-  const blockedUntil = deps.guard.blockedUntil(now);
-  if (blockedUntil) {
-    throw new ZohoRateLimitedError(
-      `Zoho refused new access tokens for this refresh token a few minutes ago; no call is made until ${blockedUntil.toISOString()}. ` +
-        'Nothing to do unless this repeats: then look for another tool refreshing with the same refresh token.',
-    );
-  }
+  // Only forced runs are held back: scheduled and follow-up runs are already spaced by the
+  // schedule, and holding one back would leave nothing armed to try again.
+  const block = force ? deps.guard.heldBack(now) : undefined;
+  if (block) throw heldBackError(block);
 
   try {
     const grant = await deps.zoho.refreshAccessToken(
@@ -140,12 +137,28 @@ async function handleRefreshFailure(
       await deps.schedule.cancelFollowUp();
     } else if (error instanceof ZohoRateLimitedError) {
       const retryAt = retryAfterRateLimit(run.stored, now);
-      deps.guard.block(retryAt);
+      deps.guard.holdBack(retryAt, 'rate-limited');
       await deps.schedule.scheduleFollowUp(retryAt);
     } else if (error instanceof ZohoUnavailableError) {
-      await deps.schedule.scheduleFollowUp(new Date(now.getTime() + UNAVAILABLE_RETRY_DELAY_MS));
+      const retryAt = new Date(now.getTime() + UNAVAILABLE_RETRY_DELAY_MS);
+      deps.guard.holdBack(retryAt, 'unavailable');
+      await deps.schedule.scheduleFollowUp(retryAt);
     }
   } catch (sideError) {
     deps.onSidePathFailure?.(`react to ${error instanceof Error ? error.name : 'failure'}`, sideError);
   }
+}
+
+function heldBackError(block: Block): Error {
+  const until = block.until.toISOString();
+  if (block.reason === 'rate-limited') {
+    return new ZohoRateLimitedError(
+      `Zoho refused new access tokens for this refresh token moments ago; the next try is at ${until}. ` +
+        'Nothing to do unless this repeats: then look for another tool refreshing with the same refresh token.',
+    );
+  }
+  return new ZohoUnavailableError(
+    `Zoho's accounts server could not be reached moments ago; the next try is at ${until}. ` +
+      'Nothing to do: the current access token stays in place until then.',
+  );
 }

@@ -1,23 +1,31 @@
 import { createHash } from 'node:crypto';
 
+export type BlockReason = 'rate-limited' | 'unavailable';
+
+export interface Block {
+  readonly until: Date;
+  readonly reason: BlockReason;
+}
+
 /**
- * Remembers, for the life of a function container, what Zoho said that makes further calls
- * pointless: `Access Denied` (Zoho blocks the refresh token for the rest of a 10-minute window) and
- * `invalid_code` on a refresh (the refresh token is gone for good). Runs in that state fail fast
- * without calling Zoho, however many consumers ask for forced refreshes. The refresh function runs
- * one at a time (reserved concurrency 1), so one container normally sees every run.
+ * Remembers, for the life of a function container, what Zoho said that makes calls pointless for a
+ * while: `Access Denied` (Zoho blocks the refresh token for the rest of a 10-minute window), an
+ * outage (until the follow-up run), and `invalid_code` on a refresh (the refresh token is gone for
+ * good). Forced runs in that state fail fast without calling Zoho, however many consumers ask. The
+ * refresh function runs one at a time (reserved concurrency 1), so one container normally sees
+ * every run.
  */
 export class ZohoCallGuard {
-  private blockedUntilMs = 0;
+  private block: Block | undefined;
   private readonly revokedFingerprints = new Set<string>();
 
-  block(until: Date): void {
-    this.blockedUntilMs = until.getTime();
+  holdBack(until: Date, reason: BlockReason): void {
+    this.block = { until, reason };
   }
 
-  /** The time until which calls are held back, if that is still in the future. */
-  blockedUntil(now: Date): Date | undefined {
-    return this.blockedUntilMs > now.getTime() ? new Date(this.blockedUntilMs) : undefined;
+  /** Why and until when calls are held back, if that is still in the future. */
+  heldBack(now: Date): Block | undefined {
+    return this.block && this.block.until.getTime() > now.getTime() ? this.block : undefined;
   }
 
   markRevoked(refreshToken: string): void {

@@ -147,9 +147,9 @@ describe('ZohoTokenReader', () => {
       expect(failure).toBeInstanceOf(ZohoUnavailableError);
       expectNoSecretIn(failure);
 
-      // WHEN Zoho is back and the floor has passed
+      // WHEN Zoho is back and the refresh function's next try has come (a minute after its last failure)
       world.sandbox.setOutage(undefined);
-      world.clock.advance(30_000);
+      world.clock.advance(60_000);
 
       // THEN a new token arrives
       expect((await reader.getToken()).accessToken).not.toBe(stale);

@@ -128,6 +128,22 @@ describe('refresh handler, over HTTP against the Zoho sandbox', () => {
     expect((await invoke({})).refreshed).toBe(true);
   });
 
+  it('on an outage: holds back forced runs until the next try, so consumers cannot multiply calls to Zoho', async () => {
+    harness.ageStoredToken(50);
+    harness.sandbox.setOutage('server-error');
+    expect((await captureRejection(invoke({}))).name).toBe('ZohoUnavailableError');
+    const requests = harness.sandbox.stats.tokenRequests;
+
+    const forced = await captureRejection(invoke({ force: true }));
+
+    expect(forced.name).toBe('ZohoUnavailableError');
+    expect(forced.message).toMatch(/next try/);
+    expect(harness.sandbox.stats.tokenRequests).toBe(requests);
+    // A scheduled or follow-up run is never held back: it is what tries again.
+    harness.sandbox.setOutage(undefined);
+    expect((await invoke({})).refreshed).toBe(true);
+  });
+
   it('on Zoho throttling with a token that outlives the block: waits 10 minutes without calling Zoho again', async () => {
     harness.ageStoredToken(20);
     harness.sandbox.injectFaults('rate-limit');
