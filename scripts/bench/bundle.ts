@@ -2,26 +2,25 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BuildOptions, build } from 'esbuild';
+import { FUNCTION_BUNDLE } from '../../infra/function-bundle.js';
 
 export const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /**
- * The esbuild options of infra/keeper-function.ts, which does not export them: its NodejsFunction
- * `bundling` props (format ESM, target node24, minify, source map without sources content, main
- * fields module then main, the createRequire banner, no external modules) as aws-cdk-lib turns them
- * into esbuild arguments (`--bundle --platform=node --outfile=index.mjs ...`, run from the project
- * root). Keep the two in step: a change there is a change here.
+ * The esbuild options NodejsFunction derives from infra/function-bundle.ts (format ESM, run from
+ * the project root, `--bundle --platform=node`, no external modules), so the bundles measured here
+ * are the ones the construct deploys.
  */
 export const CONSTRUCT_BUNDLING: Readonly<BuildOptions> = {
   bundle: true,
   platform: 'node',
   format: 'esm',
-  target: 'node24',
-  minify: true,
-  sourcemap: true,
-  sourcesContent: false,
-  mainFields: ['module', 'main'],
-  banner: { js: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);" },
+  target: FUNCTION_BUNDLE.target,
+  minify: FUNCTION_BUNDLE.minify,
+  sourcemap: FUNCTION_BUNDLE.sourceMap,
+  sourcesContent: FUNCTION_BUNDLE.sourcesContent,
+  mainFields: [...FUNCTION_BUNDLE.mainFields],
+  banner: { js: FUNCTION_BUNDLE.banner },
   external: [],
   absWorkingDir: PROJECT_ROOT,
   logLevel: 'silent',

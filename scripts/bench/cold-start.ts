@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
+import { FUNCTION_BUNDLE } from '../../infra/function-bundle.js';
 
 /** One fresh `node` process importing one bundle. */
 export interface ColdStartSample {
@@ -30,7 +31,7 @@ export function coldStartEnvironment(): NodeJS.ProcessEnv {
     REFRESH_SCHEDULE_GROUP: 'default',
     REFRESH_FUNCTION_NAME: 'zoho-token-keeper-bench-refresh',
     POWERTOOLS_SERVICE_NAME: 'zoho-token-keeper',
-    NODE_OPTIONS: '--enable-source-maps',
+    NODE_OPTIONS: FUNCTION_BUNDLE.nodeOptions,
   };
 }
 
