@@ -135,9 +135,9 @@ async function main(): Promise<void> {
   try {
     console.log('# Benchmark\n');
     console.log(
-      'Bundled with the esbuild options of infra/keeper-function.ts (mirrored in scripts/bench/bundle.ts: ' +
-        'ESM, target node24, minify, source map without sources content, mainFields module/main, createRequire ' +
-        `banner, platform node, nothing external). Node ${process.version} on this machine.\n`,
+      'Bundled as the construct bundles the functions (infra/function-bundle.ts: ESM, target node24, minify, ' +
+        'source map without sources content, mainFields module/main, createRequire banner, platform node, ' +
+        `nothing external). Node ${process.version} on this machine.\n`,
     );
     const bundles = await bundleAll(outdir);
     console.log(`## Bundle size\n\n${sizeTable(bundles)}\n`);
