@@ -5,7 +5,7 @@ import { DEFAULT_SCHEDULE_GROUP } from '../functions/lib/environment.js';
 import { InvalidEventError } from '../functions/lib/errors.js';
 import { RefreshSchedule } from '../functions/lib/schedule/refresh-schedule.js';
 import { TokenStore } from '../functions/lib/store/token-store.js';
-import { commandLine, parseCommandArgs, resolveTarget, TARGET_OPTIONS, TARGET_USAGE } from './lib/args.js';
+import { commandLine, resolveTarget, TARGET_OPTIONS, TARGET_USAGE } from './lib/args.js';
 import { awsFailure } from './lib/aws-errors.js';
 import { CliError, UsageError } from './lib/cli-error.js';
 import { type ClientChoice, chooseClient, nonEmpty } from './lib/client-credentials.js';
@@ -48,12 +48,7 @@ export async function run(
   io: CliIo,
   deps: Partial<CliClients> = {},
 ): Promise<ExitCode> {
-  return runCommand(io, USAGE, async () => {
-    const values = parseCommandArgs(argv, OPTIONS);
-    if (values.help) {
-      for (const line of USAGE) io.stdout(line);
-      return EXIT_CODES.ok;
-    }
+  return runCommand(argv, io, { usage: USAGE, options: OPTIONS }, async (values) => {
     const target = resolveTarget(values);
     const givenCode = nonEmpty(values.code) ?? nonEmpty(io.env[GRANT_CODE_ENV]);
     if (givenCode === undefined && !io.isTTY) {

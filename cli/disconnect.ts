@@ -2,14 +2,7 @@ import type { StoredCredentials } from '../functions/lib/documents.js';
 import { DEFAULT_SCHEDULE_GROUP } from '../functions/lib/environment.js';
 import { RefreshSchedule } from '../functions/lib/schedule/refresh-schedule.js';
 import { TokenStore } from '../functions/lib/store/token-store.js';
-import {
-  commandLine,
-  parseCommandArgs,
-  resolveTarget,
-  TARGET_OPTIONS,
-  TARGET_USAGE,
-  type Target,
-} from './lib/args.js';
+import { commandLine, resolveTarget, TARGET_OPTIONS, TARGET_USAGE, type Target } from './lib/args.js';
 import { awsFailure } from './lib/aws-errors.js';
 import { CliError } from './lib/cli-error.js';
 import { type CliClients, createClients, resolvedRegion } from './lib/clients.js';
@@ -42,12 +35,7 @@ export async function run(
   io: CliIo,
   deps: Partial<CliClients> = {},
 ): Promise<ExitCode> {
-  return runCommand(io, USAGE, async () => {
-    const values = parseCommandArgs(argv, OPTIONS);
-    if (values.help) {
-      for (const line of USAGE) io.stdout(line);
-      return EXIT_CODES.ok;
-    }
+  return runCommand(argv, io, { usage: USAGE, options: OPTIONS }, async (values) => {
     const target = resolveTarget(values);
     if (!values.yes && !io.isTTY) {
       throw new CliError('Refusing to disconnect without confirmation: there is no terminal to ask.', {

@@ -1,4 +1,4 @@
-import { parseCommandArgs, resolveTarget, TARGET_OPTIONS, TARGET_USAGE } from './lib/args.js';
+import { resolveTarget, TARGET_OPTIONS, TARGET_USAGE } from './lib/args.js';
 import { type CliClients, createClients, resolvedRegion } from './lib/clients.js';
 import { runCommand } from './lib/command.js';
 import { EXIT_CODES, type ExitCode } from './lib/exit-codes.js';
@@ -35,12 +35,7 @@ export async function run(
   io: CliIo,
   deps: Partial<CliClients> = {},
 ): Promise<ExitCode> {
-  return runCommand(io, USAGE, async () => {
-    const values = parseCommandArgs(argv, OPTIONS);
-    if (values.help) {
-      for (const line of USAGE) io.stdout(line);
-      return EXIT_CODES.ok;
-    }
+  return runCommand(argv, io, { usage: USAGE, options: OPTIONS }, async (values) => {
     const target = resolveTarget(values);
     const clients = createClients(target, deps);
     const stack = await findConnectionStack(clients, target, await resolvedRegion(clients));

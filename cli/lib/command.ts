@@ -1,18 +1,32 @@
+import { type ParsedOptions, parseCommandArgs, type TARGET_OPTIONS } from './args.js';
 import { CliError, reportError, UsageError } from './cli-error.js';
 import { EXIT_CODES, type ExitCode } from './exit-codes.js';
 import { type CliIo, PromptCancelledError } from './io.js';
 
+export interface CommandDefinition<T extends typeof TARGET_OPTIONS> {
+  readonly usage: readonly string[];
+  readonly options: T;
+}
+
 /**
- * Runs a command body and turns every failure into a report on standard error and an exit code,
- * so that an operator never sees a stack trace for something they can fix.
+ * Parses a command's arguments, answers `--help`, runs the body and turns every failure into a
+ * report on standard error and an exit code, so that an operator never sees a stack trace for
+ * something they can fix.
  */
-export async function runCommand(
+export async function runCommand<T extends typeof TARGET_OPTIONS>(
+  argv: readonly string[],
   io: CliIo,
-  usage: readonly string[],
-  body: () => Promise<ExitCode>,
+  { usage, options }: CommandDefinition<T>,
+  body: (values: ParsedOptions<T>) => Promise<ExitCode>,
 ): Promise<ExitCode> {
   try {
-    return await body();
+    const values = parseCommandArgs(argv, options);
+    // Every command takes TARGET_OPTIONS, --help among them; the generic type cannot show it.
+    if ((values as { readonly help?: boolean }).help) {
+      for (const line of usage) io.stdout(line);
+      return EXIT_CODES.ok;
+    }
+    return await body(values);
   } catch (error) {
     if (error instanceof UsageError) {
       reportError(io, error);
