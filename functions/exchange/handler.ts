@@ -1,32 +1,18 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { SchedulerClient } from '@aws-sdk/client-scheduler';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import middy from '@middy/core';
 import { readKeeperConfig } from '../lib/config.js';
+import { createKeeperServices } from '../lib/keeper-services.js';
 import { METRICS } from '../lib/metric-names.js';
 import { describeError, logger, metrics, observeZohoCall } from '../lib/observability.js';
-import { RefreshSchedule } from '../lib/schedule/refresh-schedule.js';
-import { TokenStore } from '../lib/store/token-store.js';
-import { ZohoAccountsClient } from '../lib/zoho/accounts-client.js';
 import { parseExchangeEvent } from './exchange-event.js';
 import { type ExchangeDependencies, type ExchangeResult, exchangeGrantCode } from './exchange-grant-code.js';
 
 // Built once per container: configuration errors fail the cold start, naming the variable.
 const config = readKeeperConfig();
 const dependencies: ExchangeDependencies = {
-  store: new TokenStore({
-    client: new SecretsManagerClient({}),
-    credentialsSecretId: config.credentialsSecretId,
-    accessTokenSecretId: config.accessTokenSecretId,
-  }),
-  zoho: new ZohoAccountsClient({ accountsUrl: config.accountsUrl, onCall: observeZohoCall }),
-  schedule: new RefreshSchedule({
-    client: new SchedulerClient({}),
-    name: config.refreshScheduleName,
-    group: config.refreshScheduleGroup,
-  }),
+  ...createKeeperServices(config, observeZohoCall),
   accountsUrl: config.accountsUrl,
   credentialsSecretId: config.credentialsSecretId,
 };

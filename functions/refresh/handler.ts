@@ -1,18 +1,13 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { SchedulerClient } from '@aws-sdk/client-scheduler';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import middy from '@middy/core';
 import { readKeeperConfig } from '../lib/config.js';
+import { createKeeperServices } from '../lib/keeper-services.js';
 import { METRICS } from '../lib/metric-names.js';
 import { describeError, logger, metrics, minutesLeft, observeZohoCall } from '../lib/observability.js';
-import { RefreshSchedule } from '../lib/schedule/refresh-schedule.js';
 import { SingleFlight } from '../lib/single-flight.js';
-import { TokenStore } from '../lib/store/token-store.js';
-import { ZohoAccountsClient } from '../lib/zoho/accounts-client.js';
-import type { RefreshOutcome } from './refresh-access-token.js';
-import { type RefreshDependencies, refreshAccessToken } from './refresh-access-token.js';
+import { type RefreshDependencies, type RefreshOutcome, refreshAccessToken } from './refresh-access-token.js';
 import { parseRefreshEvent } from './refresh-event.js';
 import { ZohoCallGuard } from './zoho-call-guard.js';
 
@@ -24,17 +19,7 @@ export interface RefreshResult {
 // Built once per container: configuration errors fail the cold start, naming the variable.
 const config = readKeeperConfig();
 const dependencies: RefreshDependencies = {
-  store: new TokenStore({
-    client: new SecretsManagerClient({}),
-    credentialsSecretId: config.credentialsSecretId,
-    accessTokenSecretId: config.accessTokenSecretId,
-  }),
-  zoho: new ZohoAccountsClient({ accountsUrl: config.accountsUrl, onCall: observeZohoCall }),
-  schedule: new RefreshSchedule({
-    client: new SchedulerClient({}),
-    name: config.refreshScheduleName,
-    group: config.refreshScheduleGroup,
-  }),
+  ...createKeeperServices(config, observeZohoCall),
   guard: new ZohoCallGuard(),
   now: () => new Date(),
   onSidePathFailure: (action, error) => logger.warn(`Could not ${action}`, { error: describeError(error) }),

@@ -1,0 +1,32 @@
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { KeeperConfig } from './config.js';
+import { RefreshSchedule } from './schedule/refresh-schedule.js';
+import { TokenStore } from './store/token-store.js';
+import { ZohoAccountsClient, type ZohoCallObservation } from './zoho/accounts-client.js';
+
+/** What the exchange and refresh functions work with, built once per container from its configuration. */
+export interface KeeperServices {
+  readonly store: TokenStore;
+  readonly zoho: ZohoAccountsClient;
+  readonly schedule: RefreshSchedule;
+}
+
+export function createKeeperServices(
+  config: KeeperConfig,
+  onZohoCall: (observation: ZohoCallObservation) => void,
+): KeeperServices {
+  return {
+    store: new TokenStore({
+      client: new SecretsManagerClient({}),
+      credentialsSecretId: config.credentialsSecretId,
+      accessTokenSecretId: config.accessTokenSecretId,
+    }),
+    zoho: new ZohoAccountsClient({ accountsUrl: config.accountsUrl, onCall: onZohoCall }),
+    schedule: new RefreshSchedule({
+      client: new SchedulerClient({}),
+      name: config.refreshScheduleName,
+      group: config.refreshScheduleGroup,
+    }),
+  };
+}
