@@ -64,6 +64,7 @@ function recordOutcome(outcome: 'succeeded' | 'skipped' | 'failed', expiresAt: s
 }
 
 export const handler = middy()
-  .use(injectLambdaContext(logger, { resetKeys: true }))
+  // Never log the event, whatever POWERTOOLS_LOGGER_LOG_EVENT says (one rule for both functions).
+  .use(injectLambdaContext(logger, { resetKeys: true, logEvent: false }))
   .use(logMetrics(metrics, { captureColdStartMetric: true }))
   .handler(refresh);

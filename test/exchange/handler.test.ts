@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   ACCESS_TOKEN_SECRET,
   CLIENT,
@@ -197,6 +197,19 @@ describe('exchange handler, over HTTP against the Zoho sandbox', () => {
 
     expect(error.name).toBe('ConfigError');
     expect(error.message).toContain('REFRESH_SCHEDULE_NAME');
+  });
+
+  it('keeps the event out of the logs even when POWERTOOLS_LOGGER_LOG_EVENT asks for it', async () => {
+    vi.stubEnv('POWERTOOLS_LOGGER_LOG_EVENT', 'true');
+    handler = await harness.importHandler('exchange');
+    const code = harness.sandbox.issueGrantCode({ clientId: CLIENT.clientId });
+
+    await invoke(withClient(code));
+    await captureRejection(invoke({ code: `${code}!`, client_id: CLIENT.clientId, client_secret: CLIENT.clientSecret }));
+
+    const everything = harness.output.join('');
+    expect(everything).toContain('Connected to Zoho');
+    for (const secret of [...harness.knownSecrets(), code]) expect(everything).not.toContain(secret);
   });
 
   it('writes structured logs and metrics for each invocation, with no secret in them', async () => {
