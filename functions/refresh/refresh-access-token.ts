@@ -89,10 +89,9 @@ export async function refreshAccessToken(deps: RefreshDependencies, force: boole
       expires_at: grant.expiresAt.toISOString(),
       refreshed_at: grant.receivedAt.toISOString(),
     };
+    // Only the access-token secret is written: the credentials (and their refresh token) are never
+    // rewritten by a refresh, so a refresh can never put back a refresh token an exchange replaced.
     await deps.store.saveAccessToken(document);
-    if (grant.apiDomain !== credentials.api_domain) {
-      await deps.store.saveCredentials({ ...credentials, api_domain: grant.apiDomain });
-    }
     return { refreshed: true, expiresAt: document.expires_at, decision: decision.reason };
   } catch (error) {
     await handleRefreshFailure(deps, error, { now, stored, refreshToken: credentials.refresh_token });

@@ -1,3 +1,5 @@
+import { UpdateScheduleCommand } from '@aws-sdk/client-scheduler';
+import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   ACCESS_TOKEN_SECRET,
@@ -138,6 +140,62 @@ describe('exchange handler, over HTTP against the Zoho sandbox', () => {
     expect(harness.scheduler.get(SCHEDULE_NAME)?.State).toBe('ENABLED');
   });
 
+  it('puts both secrets back and revokes the new refresh token when storing fails after Zoho answered', async () => {
+    await invoke(withClient(harness.sandbox.issueGrantCode({ clientId: CLIENT.clientId })));
+    const connected = {
+      credentials: harness.secrets.valueOf(CREDENTIALS_SECRET),
+      token: harness.secrets.valueOf(ACCESS_TOKEN_SECRET),
+    };
+    const workingRefreshToken = harness.credentials().refresh_token as string;
+    harness.secrets.mock
+      .on(PutSecretValueCommand, { SecretId: ACCESS_TOKEN_SECRET })
+      .rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException' }));
+
+    const error = await captureRejection(
+      invoke(withClient(harness.sandbox.issueGrantCode({ clientId: CLIENT.clientId }))),
+    );
+
+    expect(error.name).toBe('ConfigError');
+    expect(error.message).toMatch(/put back as they were/);
+    expect(error.message).toMatch(/revoked at Zoho/);
+    expect(harness.secrets.valueOf(CREDENTIALS_SECRET)).toBe(connected.credentials);
+    expect(harness.secrets.valueOf(ACCESS_TOKEN_SECRET)).toBe(connected.token);
+    expect(harness.sandbox.isRefreshTokenActive(workingRefreshToken)).toBe(true);
+    const revoked = harness.sandbox.requests().filter((request) => request.path === '/oauth/v2/token/revoke');
+    expect(revoked).toHaveLength(1);
+    expect(revoked[0]?.body.token).not.toBe(workingRefreshToken);
+    expect(harness.sandbox.isRefreshTokenActive(revoked[0]?.body.token ?? '')).toBe(false);
+  });
+
+  it('changes nothing when the schedule cannot be switched on', async () => {
+    harness.scheduler.mock
+      .on(UpdateScheduleCommand)
+      .rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException' }));
+    const code = harness.sandbox.issueGrantCode({ clientId: CLIENT.clientId });
+
+    const error = await captureRejection(invoke(withClient(code)));
+
+    expect(error.name).toBe('ConfigError');
+    expect(error.message).toMatch(/iam:PassRole/);
+    expect(harness.credentials()).toEqual({});
+    expect(harness.accessToken()).toEqual({});
+    expect(harness.scheduler.get(SCHEDULE_NAME)?.State).toBe('DISABLED');
+  });
+
+  it('uses the client given in the event over the one stored', async () => {
+    harness.secrets.create(CREDENTIALS_SECRET, {
+      client_id: '1000.OLDCLIENT',
+      client_secret: 'oldsecret0123456789abcdef',
+    });
+
+    await invoke(withClient(harness.sandbox.issueGrantCode({ clientId: CLIENT.clientId })));
+
+    expect(harness.credentials()).toMatchObject({
+      client_id: CLIENT.clientId,
+      client_secret: CLIENT.clientSecret,
+    });
+  });
+
   it('reports a wrong client secret as InvalidClientError and stores nothing', async () => {
     const code = harness.sandbox.issueGrantCode({ clientId: CLIENT.clientId });
 
@@ -205,7 +263,9 @@ describe('exchange handler, over HTTP against the Zoho sandbox', () => {
     const code = harness.sandbox.issueGrantCode({ clientId: CLIENT.clientId });
 
     await invoke(withClient(code));
-    await captureRejection(invoke({ code: `${code}!`, client_id: CLIENT.clientId, client_secret: CLIENT.clientSecret }));
+    await captureRejection(
+      invoke({ code: `${code}!`, client_id: CLIENT.clientId, client_secret: CLIENT.clientSecret }),
+    );
 
     const everything = harness.output.join('');
     expect(everything).toContain('Connected to Zoho');

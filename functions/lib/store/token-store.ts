@@ -16,6 +16,12 @@ import {
 import { ENV, type EnvName } from '../environment.js';
 import { ConfigError } from '../errors.js';
 
+/** Both secrets as they were, to put back if a change of several steps fails half-way. */
+export interface StoreSnapshot {
+  readonly credentials: StoredCredentials;
+  readonly raw: { readonly credentials: string | undefined; readonly accessToken: string | undefined };
+}
+
 export interface TokenStoreOptions {
   client: SecretsManagerClient;
   credentialsSecretId: string;
@@ -129,6 +135,34 @@ export class TokenStore {
   }
 
   /**
+   * Reads both secrets (refusing a malformed credentials document) so that `restore` can put them
+   * back exactly as they were.
+   */
+  async snapshot(): Promise<StoreSnapshot> {
+    const credentials = await this.#readCurrent(this.#credentials);
+    const parsed = parseCredentials(credentials.secretString, this.#credentials.id);
+    const accessToken = await this.#readCurrent(this.#accessToken);
+    return {
+      credentials: parsed,
+      raw: { credentials: credentials.secretString, accessToken: accessToken.secretString },
+    };
+  }
+
+  /** Puts both secrets back as a snapshot found them; a secret that had no value gets `{}`. */
+  async restore(snapshot: StoreSnapshot): Promise<void> {
+    await this.#replace(
+      this.#credentials,
+      snapshot.raw.credentials ?? '{}',
+      await this.#readCurrent(this.#credentials),
+    );
+    await this.#replace(
+      this.#accessToken,
+      snapshot.raw.accessToken ?? '{}',
+      await this.#readCurrent(this.#accessToken),
+    );
+  }
+
+  /**
    * Disconnects: the credentials keep only the client (and its accounts server), the access-token
    * secret becomes `{}`. Both secrets are read before either is written, so a malformed credentials
    * secret or a missing permission changes nothing.
@@ -145,8 +179,8 @@ export class TokenStore {
   }
 
   /**
-   * Writes a value that carries no time of its own. The same cleared document is written again at
-   * every disconnect, and Secrets Manager ignores a token it has seen with the same value (leaving
+   * Writes a value that carries no time of its own. The same cleared (or restored) document may be
+   * written again later, and Secrets Manager ignores a token it has seen with the same value (leaving
    * the newer version current), so the token also names the version being replaced.
    */
   async #replace(secret: SecretRef, secretString: string, current: CurrentValue): Promise<void> {

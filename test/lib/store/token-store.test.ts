@@ -490,3 +490,50 @@ describe('clearTokens', () => {
     expect(writes()).toHaveLength(0);
   });
 });
+
+describe('snapshot and restore', () => {
+  it('puts back exactly what both secrets held, writing only the secret that changed', async () => {
+    // Prepare: a snapshot of a connected store, then the credentials were replaced
+    const before = JSON.stringify(CONNECTED);
+    storedCredentials(before, 'version-1');
+    storedAccessToken(JSON.stringify(FRESH_TOKEN));
+    secretsManager.on(PutSecretValueCommand).resolves({});
+    const store = newStore();
+    const snapshot = await store.snapshot();
+    storedCredentials(JSON.stringify({ ...CONNECTED, refresh_token: '1000.newer.token' }), 'version-2');
+
+    // Act
+    await store.restore(snapshot);
+
+    // Assess
+    expect(snapshot.credentials).toEqual(CONNECTED);
+    expect(writes()).toEqual([
+      { secretId: CREDENTIALS_ID, secretString: before, token: expect.stringMatching(UUID_SHAPE) },
+    ]);
+  });
+
+  it('restores a secret that had no value as {}', async () => {
+    storedCredentials(undefined);
+    storedAccessToken(undefined);
+    secretsManager.on(PutSecretValueCommand).resolves({});
+    const store = newStore();
+    const snapshot = await store.snapshot();
+    storedCredentials(JSON.stringify(CONNECTED), 'version-2');
+
+    await store.restore(snapshot);
+
+    expect(writes().map((write) => [write.secretId, write.secretString])).toEqual([
+      [CREDENTIALS_ID, '{}'],
+      [ACCESS_TOKEN_ID, '{}'],
+    ]);
+  });
+
+  it('refuses a malformed credentials secret when taking the snapshot', async () => {
+    storedCredentials('not json');
+    storedAccessToken('{}');
+
+    const error = await failureOf(newStore().snapshot());
+
+    expect(error).toBeInstanceOf(ConfigError);
+  });
+});
