@@ -68,15 +68,15 @@ export function parseAccessToken(
   const missing = ACCESS_TOKEN_KEYS.filter((key) => !fields[key]);
   if (missing.length > 0) {
     throw new ConfigError(
-      `The access-token secret ${secretId} holds a token but lacks ${missing.join(', ')}. ` +
-        'Run the refresh function with {"force": true} to rewrite it, or exchange a new grant code.',
+      `The access-token secret ${secretId} holds a token but lacks ${missing.join(', ')}. It was left untouched: ` +
+        'set it to {} in the Secrets Manager console, then invoke the refresh function with {"force": true} to write a new token.',
     );
   }
   for (const key of ['expires_at', 'refreshed_at'] as const) {
     if (Number.isNaN(Date.parse(fields[key] as string))) {
       throw new ConfigError(
-        `The access-token secret ${secretId} has a ${key} that is not an ISO-8601 time. ` +
-          'Run the refresh function with {"force": true} to rewrite it.',
+        `The access-token secret ${secretId} has a ${key} that is not an ISO-8601 time. It was left untouched: ` +
+          'set it to {} in the Secrets Manager console, then invoke the refresh function with {"force": true}.',
       );
     }
   }

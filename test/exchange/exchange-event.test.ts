@@ -67,3 +67,13 @@ function captureError(action: () => unknown): Error {
   }
   throw new Error('expected an error');
 }
+
+describe('parseExchangeEvent with a code pasted as a field name', () => {
+  it('does not repeat the field name in its message', () => {
+    const error = captureError(() => parseExchangeEvent({ [CODE]: '' }));
+
+    expect(error).toBeInstanceOf(InvalidEventError);
+    expect(error.message).toContain('1 other field(s) not shown');
+    expect(error.message).not.toContain(CODE.slice(5, 20));
+  });
+});

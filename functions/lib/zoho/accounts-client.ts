@@ -1,3 +1,5 @@
+import { ConfigError } from '../errors.js';
+import { parseServerOrigin } from '../urls.js';
 import { unavailable, type ZohoOperation } from './operator-messages.js';
 import {
   type AnswerContext,
@@ -76,7 +78,15 @@ export class ZohoAccountsClient {
   private readonly onCall: (observation: ZohoCallObservation) => void;
 
   constructor(options: ZohoAccountsClientOptions) {
-    this.accountsUrl = new URL(options.accountsUrl).origin;
+    // Checked here too, not only at cold start: the operator commands pass the accounts_url stored
+    // in the credentials secret, and a refresh token must never travel over plain http.
+    const parsed = parseServerOrigin(options.accountsUrl);
+    if ('problem' in parsed) {
+      throw new ConfigError(
+        `The Zoho accounts server ${parsed.problem}. Use your data centre's, e.g. https://accounts.zoho.eu.`,
+      );
+    }
+    this.accountsUrl = parsed.origin;
     this.fetch = options.fetch ?? globalThis.fetch;
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.maxAttempts = Math.max(1, options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS);

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
+  ConfigError,
   InvalidClientError,
   InvalidGrantCodeError,
   RefreshTokenRevokedError,
@@ -558,3 +559,12 @@ function tokenAnswer(overrides: Record<string, unknown> = {}): Record<string, un
     ...overrides,
   };
 }
+
+describe('ZohoAccountsClient configuration', () => {
+  it.each(['http://accounts.zoho.eu', 'https://accounts.zoho.eu/oauth/v2/token', 'not a url'])(
+    'refuses the accounts server %s before any secret is sent',
+    (accountsUrl) => {
+      expect(() => new ZohoAccountsClient({ accountsUrl })).toThrow(ConfigError);
+    },
+  );
+});
