@@ -125,8 +125,20 @@ async function callsTable(): Promise<string> {
   );
 }
 
+const USAGE = `Usage: npm run bench [-- --rounds N]
+
+Prints bundle sizes, cold-start import times against an SDK-only baseline, calls to Zoho and AWS
+per refresh, and the consumer library's Secrets Manager reads.
+  --rounds N  fresh node processes per bundle for the cold-start medians (default 25)`;
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { rounds: { type: 'string', default: '25' } } });
+  const { values } = parseArgs({
+    options: { rounds: { type: 'string', default: '25' }, help: { type: 'boolean', short: 'h' } },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
   const rounds = Number(values.rounds);
   if (!Number.isInteger(rounds) || rounds < 1)
     throw new Error('--rounds takes a positive integer, e.g. --rounds 25');
@@ -169,6 +181,14 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+  const usageError =
+    error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS');
+  console.error(
+    usageError
+      ? `${error.message}\n\n${USAGE}`
+      : error instanceof Error
+        ? (error.stack ?? error.message)
+        : error,
+  );
   process.exitCode = 1;
 });

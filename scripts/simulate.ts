@@ -16,14 +16,24 @@ import { runScenario } from './simulation/run-scenario.js';
 import type { ScenarioFigures } from './simulation/scenario-figures.js';
 import { SCENARIO_NAMES, SCENARIOS, type ScenarioName } from './simulation/scenarios.js';
 
-function readOptions(): { days: number; seed: number; scenarios: ScenarioName[] } {
+const USAGE = `Usage: npm run simulate [-- --days N] [--seed S] [--scenario NAME ...]
+
+Drives the real exchange, refresh and consumer code against the local Zoho sandbox on a simulated
+clock, prints a table per scenario and exits 1 when a target is missed.
+  --days N         simulated days per scenario (default 30)
+  --seed S         seed of the random faults and timings (default: random, printed)
+  --scenario NAME  run only this scenario (repeatable): ${SCENARIO_NAMES.join(', ')}`;
+
+function readOptions(): { days: number; seed: number; scenarios: ScenarioName[] } | undefined {
   const { values } = parseArgs({
     options: {
       days: { type: 'string', default: '30' },
       seed: { type: 'string' },
       scenario: { type: 'string', multiple: true },
+      help: { type: 'boolean', short: 'h' },
     },
   });
+  if (values.help) return undefined;
   const days = Number(values.days);
   if (!Number.isFinite(days) || days <= 0) throw new Error('--days takes a positive number, e.g. --days 30');
   const seed = values.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(values.seed);
@@ -38,7 +48,12 @@ function readOptions(): { days: number; seed: number; scenarios: ScenarioName[] 
 }
 
 async function main(): Promise<number> {
-  const { days, seed, scenarios } = readOptions();
+  const options = readOptions();
+  if (!options) {
+    console.log(USAGE);
+    return 0;
+  }
+  const { days, seed, scenarios } = options;
   console.log(`# Simulation: ${days} day(s) per scenario, seed ${seed}\n`);
   console.log(`Re-run exactly with: npm run simulate -- --days ${days} --seed ${seed}\n`);
   console.log(markdownList(scenarios.map((name) => `**${name}**: ${SCENARIOS[name].summary}`)), '\n');
@@ -79,7 +94,16 @@ main().then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+    // A mistyped option is the user's to fix: say so without a stack trace.
+    const usageError =
+      error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS');
+    console.error(
+      usageError
+        ? `${error.message}\n\n${USAGE}`
+        : error instanceof Error
+          ? (error.stack ?? error.message)
+          : error,
+    );
     process.exitCode = 2;
   },
 );

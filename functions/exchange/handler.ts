@@ -40,5 +40,5 @@ async function exchange(event: unknown): Promise<ExchangeResult> {
 export const handler = middy()
   // Never log the event, whatever POWERTOOLS_LOGGER_LOG_EVENT says: it may carry a grant code or client secret.
   .use(injectLambdaContext(logger, { resetKeys: true, logEvent: false }))
-  .use(logMetrics(metrics, { captureColdStartMetric: true }))
+  .use(logMetrics(metrics))
   .handler(exchange);

@@ -66,5 +66,5 @@ function recordOutcome(outcome: 'succeeded' | 'skipped' | 'failed', expiresAt: s
 export const handler = middy()
   // Never log the event, whatever POWERTOOLS_LOGGER_LOG_EVENT says (one rule for both functions).
   .use(injectLambdaContext(logger, { resetKeys: true, logEvent: false }))
-  .use(logMetrics(metrics, { captureColdStartMetric: true }))
+  .use(logMetrics(metrics))
   .handler(refresh);
