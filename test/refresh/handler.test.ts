@@ -93,19 +93,24 @@ describe('refresh handler, over HTTP against the Zoho sandbox', () => {
     expect(followUp?.ActionAfterCompletion).toBe('DELETE');
   });
 
-  it('on a revoked refresh token: fails with RefreshTokenRevokedError, disables the schedule, keeps what is stored', async () => {
+  it('on a revoked refresh token: fails with RefreshTokenRevokedError, disables the schedule and any follow-up, keeps what is stored', async () => {
     harness.ageStoredToken(50);
     const stored = {
       credentials: harness.secrets.valueOf(CREDENTIALS_SECRET),
       token: harness.secrets.valueOf(ACCESS_TOKEN_SECRET),
     };
     harness.sandbox.revokeRefreshToken(harness.credentials().refresh_token as string);
+    harness.sandbox.setOutage('server-error');
+    await captureRejection(invoke({}));
+    expect(harness.scheduler.get(FOLLOW_UP)).toBeDefined();
+    harness.sandbox.setOutage(undefined);
 
     const error = await captureRejection(invoke({}));
 
     expect(error.name).toBe('RefreshTokenRevokedError');
     expect(error.message).toMatch(/grant code/i);
     expect(harness.scheduler.get(SCHEDULE_NAME)?.State).toBe('DISABLED');
+    expect(harness.scheduler.get(FOLLOW_UP)).toBeUndefined();
     expect(harness.secrets.valueOf(CREDENTIALS_SECRET)).toBe(stored.credentials);
     expect(harness.secrets.valueOf(ACCESS_TOKEN_SECRET)).toBe(stored.token);
   });
