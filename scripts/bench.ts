@@ -12,6 +12,7 @@ import { type Bundle, bundleEntry, PROJECT_ROOT } from './bench/bundle.js';
 import { countCallsPerRefresh } from './bench/calls-per-refresh.js';
 import { measureColdStarts, median } from './bench/cold-start.js';
 import { consumerReadsTable } from './bench/consumer-reads-table.js';
+import { describeFailure } from './describe-failure.js';
 import { markdownTable } from './simulation/report.js';
 
 /** A function's cold start may cost at most this much more than creating its SDK clients alone. */
@@ -181,14 +182,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  const usageError =
-    error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS');
-  console.error(
-    usageError
-      ? `${error.message}\n\n${USAGE}`
-      : error instanceof Error
-        ? (error.stack ?? error.message)
-        : error,
-  );
+  console.error(describeFailure(error, USAGE));
   process.exitCode = 1;
 });

@@ -4,6 +4,7 @@
  * sandbox. Prints markdown tables and exits 1 when a target fails.
  */
 import { parseArgs } from 'node:util';
+import { describeFailure } from './describe-failure.js';
 import {
   activityTable,
   burstTable,
@@ -94,16 +95,7 @@ main().then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    // A mistyped option is the user's to fix: say so without a stack trace.
-    const usageError =
-      error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS');
-    console.error(
-      usageError
-        ? `${error.message}\n\n${USAGE}`
-        : error instanceof Error
-          ? (error.stack ?? error.message)
-          : error,
-    );
+    console.error(describeFailure(error, USAGE));
     process.exitCode = 2;
   },
 );
