@@ -43,6 +43,7 @@ async function refresh(event: unknown): Promise<RefreshResult> {
       expiresAt,
       tokenMinutesLeft: minutesLeft(expiresAt, new Date()),
       followUpAt: outcome.followUpAt,
+      scheduleReenabled: outcome.scheduleReenabled,
     });
     return { refreshed: outcome.refreshed, expires_at: outcome.expiresAt };
   } catch (error) {

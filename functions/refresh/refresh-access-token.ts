@@ -24,7 +24,10 @@ export interface RefreshDependencies {
     'readCredentials' | 'readAccessToken' | 'saveAccessToken' | 'saveCredentials'
   >;
   readonly zoho: Pick<ZohoAccountsClient, 'refreshAccessToken'>;
-  readonly schedule: Pick<RefreshSchedule, 'describe' | 'disable' | 'scheduleFollowUp' | 'cancelFollowUp'>;
+  readonly schedule: Pick<
+    RefreshSchedule,
+    'describe' | 'enable' | 'disable' | 'scheduleFollowUp' | 'cancelFollowUp'
+  >;
   readonly guard: ZohoCallGuard;
   readonly now: () => Date;
   /** Told about side paths (follow-ups armed, schedule disabled) that must not hide the main outcome. */
@@ -39,6 +42,8 @@ export interface RefreshOutcome {
   readonly decision: RefreshDecision['reason'];
   /** Set when this run armed a one-time follow-up run of the refresh function. */
   readonly followUpAt?: string;
+  /** Set when a forced run found the schedule off while connected, and switched it back on. */
+  readonly scheduleReenabled?: boolean;
 }
 
 /**
@@ -92,10 +97,25 @@ export async function refreshAccessToken(deps: RefreshDependencies, force: boole
     // Only the access-token secret is written: the credentials (and their refresh token) are never
     // rewritten by a refresh, so a refresh can never put back a refresh token an exchange replaced.
     await deps.store.saveAccessToken(document);
-    return { refreshed: true, expiresAt: document.expires_at, decision: decision.reason };
+    const scheduleReenabled = force ? await reenableSchedule(deps) : undefined;
+    return { refreshed: true, expiresAt: document.expires_at, decision: decision.reason, scheduleReenabled };
   } catch (error) {
     await handleRefreshFailure(deps, error, { now, stored, refreshToken: credentials.refresh_token });
     throw error;
+  }
+}
+
+/**
+ * A deploy that changes the schedule leaves it disabled, as the template creates it, and nothing
+ * renews the token any more. A forced refresh that succeeded has just proved the connection works,
+ * so it switches the schedule back on: consumers asking for a token heal the connection by themselves.
+ */
+async function reenableSchedule(deps: RefreshDependencies): Promise<boolean | undefined> {
+  try {
+    return (await deps.schedule.enable()).changed;
+  } catch (error) {
+    deps.onSidePathFailure?.('switch the refresh schedule back on', error);
+    return undefined;
   }
 }
 

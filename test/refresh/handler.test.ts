@@ -81,6 +81,19 @@ describe('refresh handler, over HTTP against the Zoho sandbox', () => {
     expect(harness.sandbox.stats.refreshes).toBe(1);
   });
 
+  it('switches a disabled schedule back on after a forced refresh succeeds, e.g. after a deploy reset it', async () => {
+    const schedule = harness.scheduler.get(SCHEDULE_NAME);
+    harness.scheduler.seedRefreshSchedule(SCHEDULE_NAME, 'default', { ...schedule, State: 'DISABLED' });
+    harness.ageStoredToken(20);
+
+    expect((await invoke({})).refreshed).toBe(true);
+    expect(harness.scheduler.get(SCHEDULE_NAME)?.State).toBe('DISABLED');
+    harness.ageStoredToken(20);
+    expect((await invoke({ force: true })).refreshed).toBe(true);
+
+    expect(harness.scheduler.get(SCHEDULE_NAME)).toEqual({ ...schedule, State: 'ENABLED' });
+  });
+
   it('arms a one-time follow-up when a skipped run leaves the token to a schedule that would come too late', async () => {
     harness.ageStoredToken(7);
 
