@@ -254,8 +254,7 @@ function requiredSecretId(): string {
   if (secretId === undefined) {
     throw new ConfigError(
       `Environment variable ${ENV.accessTokenSecretId} is not set. Set it on this function to the name or ARN of ` +
-        "the connection's access-token secret (connection.accessTokenSecret.secretName in CDK), and grant read " +
-        'with connection.grantRead(fn).',
+        "the connection's access-token secret: connection.addConsumer(fn) in CDK sets it and grants read.",
     );
   }
   return secretId;
