@@ -172,13 +172,14 @@ export class ZohoConnection extends Construct {
       environment,
     };
 
-    // Zoho calls make at most 3 attempts of 5 s plus backoff (about 17 s): 30 s leaves room for the
-    // two Secrets Manager calls and the schedule update.
+    // A Zoho call makes at most 3 attempts of 5 s plus backoff (about 17 s). The refresh needs one
+    // such call and a few AWS calls: 30 s. An exchange that fails after Zoho answered also revokes
+    // the new refresh token (a second call) while putting the secrets back: 60 s.
     const exchange = new KeeperFunction(this, 'Exchange', {
       ...common,
       entry: 'functions/exchange/handler.ts',
       description: `Exchanges a Zoho grant code for tokens (connection ${this.connectionName})`,
-      timeout: Duration.seconds(30),
+      timeout: Duration.seconds(60),
       logGroupName: `${this.names.logGroupPrefix}/exchange`,
     });
     const refresh = new KeeperFunction(this, 'Refresh', {

@@ -1,4 +1,5 @@
 import { InvalidEventError } from '../lib/errors.js';
+import { describeUnknownKeys } from '../lib/event-keys.js';
 
 export interface ExchangeEvent {
   readonly code: string;
@@ -28,7 +29,7 @@ export function parseExchangeEvent(event: unknown): ExchangeEvent {
   const unknownKeys = Object.keys(record).filter((key) => !ALLOWED_KEYS.has(key));
   if (unknownKeys.length > 0) {
     throw new InvalidEventError(
-      `The exchange event has unknown field(s) ${describeKeys(unknownKeys)}; allowed are code, client_id and client_secret.`,
+      `The exchange event has unknown field(s) ${describeUnknownKeys(unknownKeys)}; allowed are code, client_id and client_secret.`,
     );
   }
 
@@ -64,13 +65,6 @@ export function parseExchangeEvent(event: unknown): ExchangeEvent {
     );
   }
   return { code, client: { clientId, clientSecret } };
-}
-
-// A key may be a pasted code or secret ({"1000.abc.def": ""}): only short plain names are repeated.
-function describeKeys(keys: readonly string[]): string {
-  const plain = keys.filter((key) => /^[a-z_]{1,32}$/i.test(key));
-  const others = keys.length - plain.length;
-  return [...plain, ...(others > 0 ? [`${others} other field(s) not shown`] : [])].join(', ');
 }
 
 function readTrimmed(record: Record<string, unknown>, key: string): string | undefined {

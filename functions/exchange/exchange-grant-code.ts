@@ -11,6 +11,8 @@ export interface ExchangeDependencies {
   readonly schedule: Pick<RefreshSchedule, 'enable'>;
   readonly accountsUrl: string;
   readonly credentialsSecretId: string;
+  /** Told about failures while undoing a failed exchange, which must not hide the original failure. */
+  readonly onSidePathFailure?: (action: string, error: unknown) => void;
 }
 
 /** The contract's result: never a token or a secret. */
@@ -77,8 +79,10 @@ export async function exchangeGrantCode(
 }
 
 /**
- * Puts both secrets back and revokes the refresh token Zoho just issued, then says so in the
- * failure's message (keeping its name, which tells the operator what to fix).
+ * Puts both secrets back and then revokes the refresh token Zoho just issued, and says so in the
+ * failure's message (keeping its name, which tells the operator what to fix). If the secrets cannot
+ * be put back, the new refresh token may be the one stored now: it is kept valid rather than
+ * revoked, so the connection keeps working.
  */
 async function undoExchange(
   deps: ExchangeDependencies,
@@ -86,28 +90,32 @@ async function undoExchange(
   newRefreshToken: string,
   error: unknown,
 ): Promise<unknown> {
-  const undone: string[] = [];
-  const notUndone: string[] = [];
+  let outcome: string;
   try {
     await deps.store.restore(before);
-    undone.push('both secrets were put back as they were');
-  } catch {
-    notUndone.push(
-      'the secrets could not be put back (the credentials secret may hold the new refresh token)',
-    );
-  }
-  try {
-    await deps.zoho.revokeRefreshToken(newRefreshToken);
-    undone.push(
-      "the new refresh token was revoked at Zoho, so it does not count against Zoho's 20 per client",
-    );
-  } catch {
-    notUndone.push('the new refresh token could not be revoked at Zoho');
+    try {
+      await deps.zoho.revokeRefreshToken(newRefreshToken);
+      outcome =
+        "both secrets were put back as they were, and the new refresh token was revoked at Zoho (so it does not count against Zoho's 20 per client)";
+    } catch (revokeError) {
+      deps.onSidePathFailure?.('revoke the refresh token of a failed exchange', revokeError);
+      outcome = `both secrets were put back as they were; the new refresh token could not be revoked at Zoho (${nameOf(revokeError)})`;
+    }
+  } catch (restoreError) {
+    deps.onSidePathFailure?.('put the secrets back after a failed exchange', restoreError);
+    outcome =
+      `the secrets could not be put back (${nameOf(restoreError)}), so the credentials secret may now hold the new ` +
+      'refresh token: it was kept valid so that the connection keeps working. Once the cause is fixed, invoke the ' +
+      'refresh function with {"force": true}; if that works, no new code is needed';
   }
   if (error instanceof Error) {
     error.message =
-      `${error.message} This happened after Zoho had accepted the grant code: ${[...undone, ...notUndone].join('; ')}. ` +
+      `${error.message} This happened after Zoho had accepted the grant code: ${outcome}. ` +
       'The grant code is used up: fix the cause above, then generate a new code and exchange it.';
   }
   return error;
+}
+
+function nameOf(error: unknown): string {
+  return error instanceof Error ? error.name : 'unknown error';
 }

@@ -15,6 +15,7 @@ const dependencies: ExchangeDependencies = {
   ...createKeeperServices(config, observeZohoCall),
   accountsUrl: config.accountsUrl,
   credentialsSecretId: config.credentialsSecretId,
+  onSidePathFailure: (action, error) => logger.warn(`Could not ${action}`, { error: describeError(error) }),
 };
 
 // The event carries a grant code and maybe a client secret: it is never logged.

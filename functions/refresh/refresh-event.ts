@@ -1,4 +1,5 @@
 import { InvalidEventError } from '../lib/errors.js';
+import { describeUnknownKeys } from '../lib/event-keys.js';
 
 export interface RefreshEvent {
   readonly force: boolean;
@@ -13,7 +14,7 @@ export function parseRefreshEvent(event: unknown): RefreshEvent {
   const unknownKeys = Object.keys(event).filter((key) => key !== 'force');
   if (unknownKeys.length > 0) {
     throw new InvalidEventError(
-      `The refresh event has unknown field(s) ${unknownKeys.join(', ')}. Send {} or {"force": true}.`,
+      `The refresh event has unknown field(s) ${describeUnknownKeys(unknownKeys)}. Send {} or {"force": true}.`,
     );
   }
   const { force } = event as { force?: unknown };

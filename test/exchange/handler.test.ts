@@ -1,5 +1,5 @@
 import { UpdateScheduleCommand } from '@aws-sdk/client-scheduler';
-import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { GetSecretValueCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   ACCESS_TOKEN_SECRET,
@@ -165,6 +165,33 @@ describe('exchange handler, over HTTP against the Zoho sandbox', () => {
     expect(revoked).toHaveLength(1);
     expect(revoked[0]?.body.token).not.toBe(workingRefreshToken);
     expect(harness.sandbox.isRefreshTokenActive(revoked[0]?.body.token ?? '')).toBe(false);
+  });
+
+  it('keeps the new refresh token valid when the secrets cannot be put back, so the connection still works', async () => {
+    harness.secrets.mock
+      .on(PutSecretValueCommand, { SecretId: ACCESS_TOKEN_SECRET })
+      .rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException' }));
+    let credentialReads = 0;
+    harness.secrets.mock.on(GetSecretValueCommand, { SecretId: CREDENTIALS_SECRET }).callsFake(() => {
+      credentialReads += 1;
+      // The first read is the snapshot; the second, putting it back, fails.
+      if (credentialReads === 2) throw Object.assign(new Error('slow down'), { name: 'ThrottlingException' });
+      return { SecretString: harness.secrets.valueOf(CREDENTIALS_SECRET) };
+    });
+
+    const error = await captureRejection(
+      invoke(withClient(harness.sandbox.issueGrantCode({ clientId: CLIENT.clientId }))),
+    );
+
+    expect(error.name).toBe('ConfigError');
+    expect(error.message).toMatch(/could not be put back \(ThrottlingException\)/);
+    expect(error.message).toMatch(/kept valid/);
+    const stored = harness.credentials().refresh_token as string;
+    expect(harness.sandbox.isRefreshTokenActive(stored)).toBe(true);
+    expect(harness.sandbox.requests().some((request) => request.path === '/oauth/v2/token/revoke')).toBe(
+      false,
+    );
+    expect(harness.output.join('')).toContain('Could not put the secrets back after a failed exchange');
   });
 
   it('changes nothing when the schedule cannot be switched on', async () => {

@@ -2,6 +2,7 @@ import { App, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import type { CfnFunction, IFunction } from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -76,18 +77,26 @@ describe('ZohoConnection with default settings', () => {
   });
 
   describe('functions', () => {
-    it('runs both functions on the newest Node.js runtime, arm64, 256 MB, 30 s, JSON logs, no tracing', () => {
+    it('runs both functions on the newest Node.js runtime, arm64, 256 MB, JSON logs, no tracing', () => {
       const { template } = synthesised;
       template.resourceCountIs('AWS::Lambda::Function', 2);
       template.allResourcesProperties('AWS::Lambda::Function', {
         Runtime: 'nodejs24.x',
         Architectures: ['arm64'],
         MemorySize: 256,
-        Timeout: 30,
         Handler: 'index.handler',
         LoggingConfig: { LogFormat: 'JSON', LogGroup: Match.anyValue() },
         TracingConfig: Match.absent(),
       });
+    });
+
+    it('gives the refresh 30 s and the exchange 60 s, room for a Zoho call plus, on a failed exchange, a revoke', () => {
+      const { template, stack, connection } = synthesised;
+      const timeoutOf = (fn: IFunction) =>
+        template.toJSON().Resources[stack.getLogicalId(fn.node.defaultChild as CfnFunction)].Properties
+          .Timeout;
+      expect(timeoutOf(connection.refreshFunction)).toBe(30);
+      expect(timeoutOf(connection.exchangeFunction)).toBe(60);
     });
 
     it('configures both functions through the contract environment variables', () => {
