@@ -1,5 +1,6 @@
 import { InvokeCommand, type InvokeCommandOutput } from '@aws-sdk/client-lambda';
 import type { ExchangeResult } from '../../functions/exchange/exchange-grant-code.js';
+import { hasErrorName } from '../../functions/lib/errors.js';
 import { commandLine } from './args.js';
 import { awsFailure } from './aws-errors.js';
 import { CliError } from './cli-error.js';
@@ -56,7 +57,7 @@ export async function invokeExchange(
 
 function invokeFailure(error: unknown, stack: ConnectionStack): CliError {
   const functionName = stack.outputs.exchangeFunctionName;
-  if (error instanceof Error && error.name === 'ResourceNotFoundException') {
+  if (hasErrorName(error, 'ResourceNotFoundException')) {
     return new CliError(`The exchange function ${functionName} named by the stack does not exist.`, {
       exitCode: EXIT_CODES.userError,
       nextSteps: [

@@ -2,6 +2,7 @@ import { DescribeStacksCommand, type Stack } from '@aws-sdk/client-cloudformatio
 import { GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { DATA_CENTRE_IDS } from '../../functions/lib/data-centres.js';
 import { ENV } from '../../functions/lib/environment.js';
+import { hasErrorName } from '../../functions/lib/errors.js';
 import { STACK_OUTPUT_KEYS } from '../../infra/connection-names.js';
 import type { Target } from './args.js';
 import { awsFailure } from './aws-errors.js';
@@ -97,9 +98,7 @@ function readOutputs(stack: Stack, stackName: string): StackOutputs {
 }
 
 function isStackMissing(error: unknown): boolean {
-  return (
-    error instanceof Error && error.name === 'ValidationException' && /does not exist/i.test(error.message)
-  );
+  return hasErrorName(error, 'ValidationException') && /does not exist/i.test(error.message);
 }
 
 function notDeployed(target: Target, region: string | undefined): CliError {

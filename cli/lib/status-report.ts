@@ -1,6 +1,7 @@
 import { GetScheduleCommand } from '@aws-sdk/client-scheduler';
 import { isConnected } from '../../functions/lib/documents.js';
 import { DEFAULT_SCHEDULE_GROUP } from '../../functions/lib/environment.js';
+import { hasErrorName } from '../../functions/lib/errors.js';
 import { followUpScheduleName, RefreshSchedule } from '../../functions/lib/schedule/refresh-schedule.js';
 import { TokenStore } from '../../functions/lib/store/token-store.js';
 import { stackAlarms } from './alarms.js';
@@ -123,7 +124,7 @@ async function readFollowUp(
     );
     return { name, expression: answer.ScheduleExpression ?? '' };
   } catch (error) {
-    if (error instanceof Error && error.name === 'ResourceNotFoundException') return undefined;
+    if (hasErrorName(error, 'ResourceNotFoundException')) return undefined;
     throw error;
   }
 }

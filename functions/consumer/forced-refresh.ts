@@ -3,6 +3,7 @@ import { ENV } from '../lib/environment.js';
 import {
   ConfigError,
   type ContractErrorName,
+  hasErrorName,
   InvalidClientError,
   InvalidEventError,
   InvalidGrantCodeError,
@@ -58,7 +59,7 @@ export class ForcedRefresh {
       );
     } catch (error) {
       // Reserved concurrency 1: another run (scheduled, or another container's) is refreshing now.
-      if (hasName(error, 'TooManyRequestsException')) return 'busy';
+      if (hasErrorName(error, 'TooManyRequestsException')) return 'busy';
       throw this.#explainInvokeFailure(error);
     }
     if (output.FunctionError) throw this.#errorOfFailedRun(output.Payload);
@@ -92,14 +93,14 @@ export class ForcedRefresh {
 
   #explainInvokeFailure(error: unknown): unknown {
     const options = { cause: error };
-    if (hasName(error, 'ResourceNotFoundException')) {
+    if (hasErrorName(error, 'ResourceNotFoundException')) {
       return new ConfigError(
         `The refresh function ${this.#functionName} was not found. Check ${ENV.refreshFunctionName} on this ` +
           "function: it must name the connection's refresh function in this account and region.",
         options,
       );
     }
-    if (hasName(error, 'AccessDeniedException')) {
+    if (hasErrorName(error, 'AccessDeniedException')) {
       return new ConfigError(
         `This function's role may not invoke the refresh function ${this.#functionName}. Grant it with ` +
           'connection.grantForceRefresh(fn) (or connection.addConsumer(fn)) in CDK and redeploy.',
@@ -123,8 +124,4 @@ function parseErrorPayload(payload: Uint8Array | undefined): { errorType?: strin
   } catch {
     return {};
   }
-}
-
-function hasName(error: unknown, name: string): boolean {
-  return error instanceof Error && error.name === name;
 }

@@ -63,3 +63,8 @@ export class ZohoUnavailableError extends ZohoTokenKeeperError {
 export function isContractError(error: unknown): error is ZohoTokenKeeperError {
   return error instanceof ZohoTokenKeeperError;
 }
+
+/** True for an Error of that name: how AWS SDK errors are told apart without importing their classes. */
+export function hasErrorName(error: unknown, name: string): error is Error {
+  return error instanceof Error && error.name === name;
+}

@@ -9,7 +9,7 @@ import {
   type UpdateScheduleCommandInput,
 } from '@aws-sdk/client-scheduler';
 import { ENV } from '../environment.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError, hasErrorName } from '../errors.js';
 
 export interface RefreshScheduleOptions {
   client: SchedulerClient;
@@ -123,7 +123,7 @@ export class RefreshSchedule {
     try {
       await this.#client.send(new CreateScheduleCommand(input));
     } catch (error) {
-      if (!hasName(error, 'ConflictException')) throw this.#followUpError(error, 'CreateSchedule');
+      if (!hasErrorName(error, 'ConflictException')) throw this.#followUpError(error, 'CreateSchedule');
       const pending = await this.#pendingFollowUpTime();
       const wanted = this.#runTime(at);
       if (pending && pending.getTime() > this.#now().getTime() && pending <= wanted) return;
@@ -140,7 +140,7 @@ export class RefreshSchedule {
       const time = /^at\((.+)\)$/.exec(pending.ScheduleExpression ?? '')?.[1];
       return time ? new Date(`${time}Z`) : undefined;
     } catch (error) {
-      if (hasName(error, 'ResourceNotFoundException')) return undefined;
+      if (hasErrorName(error, 'ResourceNotFoundException')) return undefined;
       throw this.#followUpError(error, 'GetSchedule');
     }
   }
@@ -151,7 +151,7 @@ export class RefreshSchedule {
         new DeleteScheduleCommand({ Name: this.#followUpName, GroupName: this.#group }),
       );
     } catch (error) {
-      if (hasName(error, 'ResourceNotFoundException')) return;
+      if (hasErrorName(error, 'ResourceNotFoundException')) return;
       throw this.#followUpError(error, 'DeleteSchedule');
     }
   }
@@ -161,7 +161,8 @@ export class RefreshSchedule {
       await this.#client.send(new UpdateScheduleCommand(input));
     } catch (error) {
       // It ran and deleted itself between our create and update: create it afresh.
-      if (!hasName(error, 'ResourceNotFoundException')) throw this.#followUpError(error, 'UpdateSchedule');
+      if (!hasErrorName(error, 'ResourceNotFoundException'))
+        throw this.#followUpError(error, 'UpdateSchedule');
       try {
         await this.#client.send(new CreateScheduleCommand(input));
       } catch (retryError) {
@@ -218,7 +219,7 @@ export class RefreshSchedule {
   }
 
   #mainError(error: unknown, action: string): unknown {
-    if (hasName(error, 'ResourceNotFoundException')) {
+    if (hasErrorName(error, 'ResourceNotFoundException')) {
       return new ConfigError(
         `The refresh schedule "${this.#name}" was not found in schedule group "${this.#group}". Check ` +
           `${ENV.refreshScheduleName} and ${ENV.refreshScheduleGroup} on the function (the CDK construct sets ` +
@@ -230,7 +231,7 @@ export class RefreshSchedule {
   }
 
   #followUpError(error: unknown, action: string): unknown {
-    if (hasName(error, 'ResourceNotFoundException')) {
+    if (hasErrorName(error, 'ResourceNotFoundException')) {
       return new ConfigError(
         `The schedule group "${this.#group}" was not found. Check ${ENV.refreshScheduleGroup} on the function ` +
           '(the CDK construct sets it) and that the stack is deployed in this account and region.',
@@ -241,7 +242,7 @@ export class RefreshSchedule {
   }
 
   #accessError(error: unknown, action: string, scheduleName: string): unknown {
-    if (!hasName(error, 'AccessDeniedException')) return error;
+    if (!hasErrorName(error, 'AccessDeniedException')) return error;
     // Creating or updating a schedule hands its target role to Scheduler, which needs iam:PassRole.
     const passRole =
       action === 'GetSchedule' || action === 'DeleteSchedule'
@@ -270,8 +271,4 @@ function parseRateMinutes(expression: string): number | undefined {
 /** Scheduler's one-time form: `at(yyyy-mm-ddThh:mm:ss)`, read in ScheduleExpressionTimezone (UTC here). */
 function atExpression(time: Date): string {
   return `at(${time.toISOString().slice(0, 19)})`;
-}
-
-function hasName(error: unknown, name: string): boolean {
-  return error instanceof Error && error.name === name;
 }

@@ -14,7 +14,7 @@ import {
   type StoredCredentials,
 } from '../documents.js';
 import { ENV, type EnvName } from '../environment.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError, hasErrorName } from '../errors.js';
 
 /** Both secrets as they were, to put back if a change of several steps fails half-way. */
 export interface StoreSnapshot {
@@ -212,7 +212,7 @@ export class TokenStore {
     } catch (error) {
       // A secret created without a value has no AWSCURRENT version: that is "nothing stored yet",
       // not a wrong secret id.
-      if (hasName(error, 'ResourceNotFoundException') && (await this.#exists(secret))) {
+      if (hasErrorName(error, 'ResourceNotFoundException') && (await this.#exists(secret))) {
         return { secretString: undefined, versionId: undefined };
       }
       throw toConfigError(error, secret, 'read');
@@ -239,14 +239,14 @@ export class TokenStore {
 /** Maps the AWS errors an operator can fix to a ConfigError that says how; others pass unchanged. */
 function toConfigError(error: unknown, secret: SecretRef, access: Access): unknown {
   const options = { cause: error };
-  if (hasName(error, 'ResourceNotFoundException')) {
+  if (hasErrorName(error, 'ResourceNotFoundException')) {
     return new ConfigError(
       `The ${secret.kind} secret ${secret.id} was not found. Check ${secret.envName} on the function: it must be ` +
         `the name or ARN of the ${secret.kind} secret in this account and region (the CDK construct sets it).`,
       options,
     );
   }
-  if (hasName(error, 'AccessDeniedException')) {
+  if (hasErrorName(error, 'AccessDeniedException')) {
     const action = access === 'read' ? 'secretsmanager:GetSecretValue' : 'secretsmanager:PutSecretValue';
     const grant = access === 'read' ? 'grantRead' : 'grantWrite';
     return new ConfigError(
@@ -255,7 +255,7 @@ function toConfigError(error: unknown, secret: SecretRef, access: Access): unkno
       options,
     );
   }
-  if (hasName(error, 'DecryptionFailure') || hasName(error, 'EncryptionFailure')) {
+  if (hasErrorName(error, 'DecryptionFailure') || hasErrorName(error, 'EncryptionFailure')) {
     const kmsAction = access === 'read' ? 'kms:Decrypt' : 'kms:GenerateDataKey and kms:Decrypt';
     return new ConfigError(
       `Secrets Manager could not use the KMS key of the ${secret.kind} secret ${secret.id}. Allow the function's ` +
@@ -264,10 +264,6 @@ function toConfigError(error: unknown, secret: SecretRef, access: Access): unkno
     );
   }
   return error;
-}
-
-function hasName(error: unknown, name: string): boolean {
-  return error instanceof Error && error.name === name;
 }
 
 /**
