@@ -28,7 +28,8 @@ afterAll(() => {
   vi.unstubAllEnvs();
 });
 
-function scheduleArn(name: string): unknown {
+/** A Scheduler ARN as the template spells it, e.g. `schedule/default/<name>` or `schedule-group/default`. */
+function schedulerArn(resource: string): unknown {
   return {
     'Fn::Join': [
       '',
@@ -39,10 +40,14 @@ function scheduleArn(name: string): unknown {
         { Ref: 'AWS::Region' },
         ':',
         { Ref: 'AWS::AccountId' },
-        `:schedule/default/${name}`,
+        `:${resource}`,
       ],
     ],
   };
+}
+
+function scheduleArn(name: string): unknown {
+  return schedulerArn(`schedule/default/${name}`);
 }
 
 describe('ZohoConnection with default settings', () => {
@@ -256,20 +261,7 @@ describe('ZohoConnection with default settings', () => {
               Condition: {
                 StringEquals: {
                   'aws:SourceAccount': { Ref: 'AWS::AccountId' },
-                  'aws:SourceArn': {
-                    'Fn::Join': [
-                      '',
-                      [
-                        'arn:',
-                        { Ref: 'AWS::Partition' },
-                        ':scheduler:',
-                        { Ref: 'AWS::Region' },
-                        ':',
-                        { Ref: 'AWS::AccountId' },
-                        ':schedule-group/default',
-                      ],
-                    ],
-                  },
+                  'aws:SourceArn': schedulerArn('schedule-group/default'),
                 },
               },
             },
