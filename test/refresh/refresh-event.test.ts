@@ -20,3 +20,12 @@ describe('parseRefreshEvent', () => {
     expect(() => parseRefreshEvent(event)).toThrow(/\{"force": true\}/);
   });
 });
+
+describe('parseRefreshEvent with a token pasted as a field name', () => {
+  it('does not repeat the field name in its message', () => {
+    const pasted = '1000.0123456789abcdef0123456789abcdef.fedcba9876543210fedcba9876543210';
+
+    expect(() => parseRefreshEvent({ [pasted]: true })).toThrow(/1 other field\(s\) not shown/);
+    expect(() => parseRefreshEvent({ [pasted]: true })).not.toThrow(pasted.slice(5, 20));
+  });
+});
