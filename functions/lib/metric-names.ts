@@ -14,6 +14,11 @@ export const METRICS = {
   refreshFailed: 'RefreshFailed',
   /** 1 when a refresh run found the stored token fresh enough and did nothing. */
   refreshSkipped: 'RefreshSkipped',
+  /**
+   * 1 when a refresh run found the connection needing a reconnect (Zoho said the refresh token is
+   * revoked), else 0. Not published while never connected.
+   */
+  needsReconnect: 'NeedsReconnect',
   /** Minutes of life left on the stored access token at the end of a run. */
   tokenMinutesLeft: 'TokenMinutesLeft',
   /** Duration of one call to Zoho's accounts server, in milliseconds. */
