@@ -1,12 +1,17 @@
 import { InvalidEventError } from '../lib/errors.js';
 import { describeUnknownKeys } from '../lib/event-keys.js';
 
-export interface ExchangeEvent {
+export interface GrantCodeEvent {
+  readonly kind: 'connect';
   readonly code: string;
   readonly client?: { readonly clientId: string; readonly clientSecret: string };
 }
 
+/** The operator's events: a grant code to exchange, or `{"status": true}`, or `{"disconnect": true}`. */
+export type ExchangeEvent = GrantCodeEvent | { readonly kind: 'status' } | { readonly kind: 'disconnect' };
+
 const ALLOWED_KEYS = new Set(['code', 'client_id', 'client_secret']);
+const OPERATOR_KEYS = ['status', 'disconnect'] as const;
 
 // Zoho grant codes, client ids and secrets are dot-separated tokens of letters and digits
 // ("1000.<hex>.<hex>", "1000.<ID>"). Anything else is a paste mistake and is refused before Zoho
@@ -26,10 +31,12 @@ export function parseExchangeEvent(event: unknown): ExchangeEvent {
     );
   }
   const record = event as Record<string, unknown>;
+  const operatorEvent = parseOperatorEvent(record);
+  if (operatorEvent) return operatorEvent;
   const unknownKeys = Object.keys(record).filter((key) => !ALLOWED_KEYS.has(key));
   if (unknownKeys.length > 0) {
     throw new InvalidEventError(
-      `The exchange event has unknown field(s) ${describeUnknownKeys(unknownKeys)}; allowed are code, client_id and client_secret.`,
+      `The exchange event has unknown field(s) ${describeUnknownKeys(unknownKeys)}; allowed are code, client_id and client_secret (or one of {"status": true}, {"disconnect": true}).`,
     );
   }
 
@@ -53,7 +60,7 @@ export function parseExchangeEvent(event: unknown): ExchangeEvent {
       'Give both "client_id" and "client_secret", or neither to use the ones already in the credentials secret.',
     );
   }
-  if (clientId === undefined || clientSecret === undefined) return { code };
+  if (clientId === undefined || clientSecret === undefined) return { kind: 'connect', code };
   if (!CLIENT_ID.test(clientId)) {
     throw new InvalidEventError(
       'The "client_id" does not look like a Zoho client id (e.g. 1000.ABCDEF...). Copy it from Self Client > Client Secret in the Zoho API Console.',
@@ -64,7 +71,21 @@ export function parseExchangeEvent(event: unknown): ExchangeEvent {
       'The "client_secret" does not look like a Zoho client secret (letters and digits only). Copy it from Self Client > Client Secret in the Zoho API Console.',
     );
   }
-  return { code, client: { clientId, clientSecret } };
+  return { kind: 'connect', code, client: { clientId, clientSecret } };
+}
+
+/** `{"status": true}` or `{"disconnect": true}`, alone; undefined when the event is neither. */
+function parseOperatorEvent(record: Record<string, unknown>): ExchangeEvent | undefined {
+  const asked = OPERATOR_KEYS.filter((key) => key in record);
+  const [kind] = asked;
+  if (kind === undefined) return undefined;
+  const others = Object.keys(record).filter((key) => key !== kind);
+  if (others.length > 0 || record[kind] !== true) {
+    throw new InvalidEventError(
+      `Send {"${kind}": true} on its own to ask for the connection's ${kind}, or {"code": "..."} to exchange a grant code.`,
+    );
+  }
+  return { kind };
 }
 
 function readTrimmed(record: Record<string, unknown>, key: string): string | undefined {

@@ -1,3 +1,4 @@
+import { CONNECTION_STATES, type ConnectionState } from './connection-status.js';
 import { ConfigError } from './errors.js';
 
 /** The credentials secret once connected (contract: snake_case keys). */
@@ -22,6 +23,58 @@ export interface AccessTokenDocument {
   expires_at: string;
   refreshed_at: string;
 }
+
+/**
+ * What the keeper records about the connection next to the token, in the access-token secret: the
+ * refresh function writes only that secret, so every change of state is one compare-and-swap write.
+ * None of it is secret; consumers ignore these fields.
+ */
+export interface ConnectionFields {
+  /** Absent in documents written before states were stored: then a token means connected. */
+  connection_state?: ConnectionState;
+  state_reason?: string;
+  state_since?: string;
+  /** The credentials' `connected_at` this token belongs to: tells a half-done reconnect apart. */
+  connected_at?: string;
+  last_failure_at?: string;
+  last_failure_error?: string;
+  /** Forced runs make no Zoho call before this time. */
+  retry_after?: string;
+  /** A forced run claimed the next Zoho call until this time; others return what is stored. */
+  claimed_until?: string;
+  /**
+   * Which run holds the claim. Two runs claiming at the same millisecond would otherwise write the
+   * same bytes, which Secrets Manager takes for a retry of one write and lets both through.
+   */
+  claimed_by?: string;
+}
+
+/** The whole access-token secret: the token a consumer reads, and the connection's state. */
+export interface TokenRecord {
+  readonly token: AccessTokenDocument | undefined;
+  readonly state: ConnectionState;
+  readonly fields: Readonly<ConnectionFields>;
+}
+
+export const CONNECTION_TIME_FIELDS = [
+  'state_since',
+  'connected_at',
+  'last_failure_at',
+  'retry_after',
+  'claimed_until',
+] as const satisfies readonly (keyof ConnectionFields)[];
+
+const CONNECTION_KEYS = [
+  'connection_state',
+  'state_reason',
+  'state_since',
+  'connected_at',
+  'last_failure_at',
+  'last_failure_error',
+  'retry_after',
+  'claimed_until',
+  'claimed_by',
+] as const satisfies readonly (keyof ConnectionFields)[];
 
 const CREDENTIAL_KEYS = [
   'client_id',
@@ -81,6 +134,41 @@ export function parseAccessToken(
     }
   }
   return fields as AccessTokenDocument;
+}
+
+/**
+ * Parses the whole access-token secret, token and connection state. A token without a stored state
+ * (written before states were recorded) means connected.
+ */
+export function parseTokenRecord(secretString: string | undefined, secretId: string): TokenRecord {
+  const token = parseAccessToken(secretString, secretId);
+  const object = parseObject(secretString, secretId, 'access-token');
+  const fields: ConnectionFields = {};
+  for (const key of CONNECTION_KEYS) {
+    const value = readStringField(object, key, secretId, 'access-token');
+    if (value === undefined) continue;
+    if (key === 'connection_state') {
+      if (!(CONNECTION_STATES as readonly string[]).includes(value)) {
+        throw new ConfigError(
+          `The access-token secret ${secretId} has an unknown connection_state. It was left untouched: remove the ` +
+            'field in the Secrets Manager console (the next run records the state again).',
+        );
+      }
+      fields.connection_state = value as ConnectionState;
+    } else if (
+      (CONNECTION_TIME_FIELDS as readonly string[]).includes(key) &&
+      Number.isNaN(Date.parse(value))
+    ) {
+      throw new ConfigError(
+        `The access-token secret ${secretId} has a ${key} that is not an ISO-8601 time. It was left untouched: ` +
+          'remove the field in the Secrets Manager console (the next run records it again).',
+      );
+    } else {
+      fields[key] = value;
+    }
+  }
+  const state = fields.connection_state ?? (token ? 'connected' : 'not-connected');
+  return { token, state, fields };
 }
 
 /** True when the stored credentials hold everything a refresh needs. */

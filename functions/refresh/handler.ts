@@ -3,24 +3,35 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import { readKeeperConfig } from '../lib/config.js';
+import type { ConnectionState } from '../lib/connection-status.js';
+import type { TokenRecord } from '../lib/documents.js';
+import { RefreshTokenRevokedError } from '../lib/errors.js';
 import { createKeeperServices } from '../lib/keeper-services.js';
 import { METRICS } from '../lib/metric-names.js';
 import { describeError, logger, metrics, minutesLeft, observeZohoCall } from '../lib/observability.js';
 import { SingleFlight } from '../lib/single-flight.js';
-import { type RefreshDependencies, type RefreshOutcome, refreshAccessToken } from './refresh-access-token.js';
+import {
+  type RefreshDependencies,
+  type RefreshOutcome,
+  type RefreshReason,
+  refreshAccessToken,
+} from './refresh-access-token.js';
 import { parseRefreshEvent } from './refresh-event.js';
-import { ZohoCallGuard } from './zoho-call-guard.js';
 
+/** The contract's `{refreshed, expires_at}`, plus the connection's state and why nothing was refreshed. */
 export interface RefreshResult {
   readonly refreshed: boolean;
-  readonly expires_at: string;
+  /** Absent when no token is stored. */
+  readonly expires_at?: string;
+  readonly connection_state: ConnectionState;
+  readonly reason: RefreshReason;
 }
 
 // Built once per container: configuration errors fail the cold start, naming the variable.
 const config = readKeeperConfig();
 const dependencies: RefreshDependencies = {
   ...createKeeperServices(config, observeZohoCall),
-  guard: new ZohoCallGuard(),
+  accountsUrl: config.accountsUrl,
   now: () => new Date(),
   onSidePathFailure: (action, error) => logger.warn(`Could not ${action}`, { error: describeError(error) }),
 };
@@ -29,39 +40,53 @@ const dependencies: RefreshDependencies = {
 const runs = new SingleFlight<RefreshOutcome>();
 
 async function refresh(event: unknown): Promise<RefreshResult> {
-  let expiresAt: string | undefined;
+  let stored: TokenRecord | undefined;
   try {
     const { force } = parseRefreshEvent(event);
     const outcome = await runs.run('refresh', () =>
-      refreshAccessToken({ ...dependencies, onStoredToken: (at) => (expiresAt = at) }, force),
+      refreshAccessToken({ ...dependencies, onStoredRecord: (record) => (stored = record) }, force),
     );
-    expiresAt = outcome.expiresAt;
-    recordOutcome(outcome.refreshed ? 'succeeded' : 'skipped', expiresAt);
-    logger.info(outcome.refreshed ? 'Access token refreshed' : 'Access token still fresh; no call to Zoho', {
+    recordOutcome(outcome.refreshed ? 'succeeded' : 'skipped', outcome.connectionState, outcome.expiresAt);
+    logger.info(outcome.refreshed ? 'Access token refreshed' : 'No call to Zoho', {
       force,
-      decision: outcome.decision,
-      expiresAt,
-      tokenMinutesLeft: minutesLeft(expiresAt, new Date()),
+      reason: outcome.reason,
+      connectionState: outcome.connectionState,
+      expiresAt: outcome.expiresAt,
+      tokenMinutesLeft: outcome.expiresAt ? minutesLeft(outcome.expiresAt, new Date()) : undefined,
       followUpAt: outcome.followUpAt,
-      scheduleReenabled: outcome.scheduleReenabled,
     });
-    return { refreshed: outcome.refreshed, expires_at: outcome.expiresAt };
+    return {
+      refreshed: outcome.refreshed,
+      ...(outcome.expiresAt ? { expires_at: outcome.expiresAt } : {}),
+      connection_state: outcome.connectionState,
+      reason: outcome.reason,
+    };
   } catch (error) {
-    recordOutcome('failed', expiresAt);
+    const state = error instanceof RefreshTokenRevokedError ? 'needs-reconnect' : stored?.state;
+    recordOutcome('failed', state, stored?.token?.expires_at);
     logger.error('Refresh failed', {
       error: describeError(error),
-      tokenMinutesLeft: minutesLeft(expiresAt, new Date()),
+      tokenMinutesLeft: stored?.token ? minutesLeft(stored.token.expires_at, new Date()) : undefined,
     });
     throw error;
   }
 }
 
-function recordOutcome(outcome: 'succeeded' | 'skipped' | 'failed', expiresAt: string | undefined): void {
+function recordOutcome(
+  outcome: 'succeeded' | 'skipped' | 'failed',
+  state: ConnectionState | undefined,
+  expiresAt: string | undefined,
+): void {
   metrics.addMetric(METRICS.refreshSucceeded, MetricUnit.Count, outcome === 'succeeded' ? 1 : 0);
   metrics.addMetric(METRICS.refreshSkipped, MetricUnit.Count, outcome === 'skipped' ? 1 : 0);
   metrics.addMetric(METRICS.refreshFailed, MetricUnit.Count, outcome === 'failed' ? 1 : 0);
-  if (expiresAt)
+  // Silent before the first connect and after a disconnect, so those alarms stay quiet then.
+  if (state === 'connected' || state === 'needs-reconnect') {
+    metrics.addMetric(METRICS.needsReconnect, MetricUnit.Count, state === 'needs-reconnect' ? 1 : 0);
+  }
+  if (expiresAt && state === 'connected') {
     metrics.addMetric(METRICS.tokenMinutesLeft, MetricUnit.NoUnit, minutesLeft(expiresAt, new Date()));
+  }
 }
 
 export const handler = middy()

@@ -1,6 +1,10 @@
-import type { AccessTokenDocument } from '../lib/documents.js';
+import { randomUUID } from 'node:crypto';
+import type { ConnectionState } from '../lib/connection-status.js';
+import type { AccessTokenDocument, ConnectionFields, TokenRecord } from '../lib/documents.js';
 import { isConnected } from '../lib/documents.js';
 import {
+  ConfigError,
+  InvalidClientError,
   NotConnectedError,
   RefreshTokenRevokedError,
   ZohoRateLimitedError,
@@ -10,113 +14,194 @@ import type { RefreshSchedule } from '../lib/schedule/refresh-schedule.js';
 import type { TokenStore } from '../lib/store/token-store.js';
 import type { ZohoAccountsClient } from '../lib/zoho/accounts-client.js';
 import {
+  CLAIM_LEASE_MS,
   decideRefresh,
   followUpAfterSkip,
+  RECONNECT_WINDOW_MS,
   type RefreshDecision,
-  retryAfterRateLimit,
-  UNAVAILABLE_RETRY_DELAY_MS,
+  retryAfterFailure,
 } from './refresh-policy.js';
-import type { Block, ZohoCallGuard } from './zoho-call-guard.js';
 
 export interface RefreshDependencies {
-  readonly store: Pick<
-    TokenStore,
-    'readCredentials' | 'readAccessToken' | 'saveAccessToken' | 'saveCredentials'
-  >;
+  readonly store: Pick<TokenStore, 'readCredentials' | 'readTokenRecord' | 'putTokenRecord'>;
   readonly zoho: Pick<ZohoAccountsClient, 'refreshAccessToken'>;
-  readonly schedule: Pick<
-    RefreshSchedule,
-    'describe' | 'enable' | 'disable' | 'scheduleFollowUp' | 'cancelFollowUp'
-  >;
-  readonly guard: ZohoCallGuard;
+  readonly schedule: Pick<RefreshSchedule, 'describe' | 'scheduleFollowUp' | 'cancelFollowUp'>;
+  /** The accounts server this function is configured with; it must be the one the connection was made with. */
+  readonly accountsUrl: string;
   readonly now: () => Date;
-  /** Told about side paths (follow-ups armed, schedule disabled) that must not hide the main outcome. */
+  /** A fresh id for each claim. @default crypto.randomUUID */
+  readonly newClaimId?: () => string;
+  /** Told about side paths (follow-ups armed, state recorded) that must not hide the main outcome. */
   readonly onSidePathFailure?: (action: string, error: unknown) => void;
-  /** Told the expiry of the token found in the store, so a failed run can still report minutes left. */
-  readonly onStoredToken?: (expiresAt: string | undefined) => void;
+  /** Told the stored record as first read, so a failed run can still report minutes left and state. */
+  readonly onStoredRecord?: (record: TokenRecord) => void;
 }
+
+/** Why a run did, or did not, call Zoho. */
+export type RefreshReason =
+  | RefreshDecision['reason']
+  | 'not-connected'
+  | 'needs-reconnect'
+  | 'in-progress'
+  | 'superseded';
 
 export interface RefreshOutcome {
   readonly refreshed: boolean;
-  readonly expiresAt: string;
-  readonly decision: RefreshDecision['reason'];
+  /** Undefined when no token is stored. */
+  readonly expiresAt: string | undefined;
+  readonly connectionState: ConnectionState;
+  readonly reason: RefreshReason;
   /** Set when this run armed a one-time follow-up run of the refresh function. */
   readonly followUpAt?: string;
-  /** Set when a forced run found the schedule off while connected, and switched it back on. */
-  readonly scheduleReenabled?: boolean;
 }
 
 /**
- * Keeps a valid access token in the shareable secret. Calls Zoho at most once per run (the client's
- * own bounded retries aside) and never writes anything when Zoho fails, so the stored refresh token
- * and the current access token stay as they were. A failure arms a one-time follow-up run instead of
- * waiting for the next scheduled one.
+ * Keeps a valid access token in the shareable secret. Writes only that secret, and every write is a
+ * compare-and-swap on the version this run read, so a run never overwrites what an exchange, a
+ * disconnect or another run stored while it waited on Zoho. A forced run first claims the next Zoho
+ * call the same way, so that many runs at once (in as many containers) make one call.
+ *
+ * A run while not connected, or after Zoho said the refresh token is revoked, reads one secret and
+ * makes no Zoho call: a scheduled run returns quietly, a forced one fails, since a consumer waits.
  */
 export async function refreshAccessToken(deps: RefreshDependencies, force: boolean): Promise<RefreshOutcome> {
   const now = deps.now();
-  const stored = await deps.store.readAccessToken();
-  deps.onStoredToken?.(stored?.expires_at);
-  const decision = decideRefresh(stored, force, now);
+  const read = await deps.store.readTokenRecord();
+  const record = read.value;
+  deps.onStoredRecord?.(record);
+  if (record.state !== 'connected') return notRefreshable(record, force, record.state);
 
-  if (!decision.refresh && stored) {
-    const followUpAt = force ? undefined : await followUpForSkippedRun(deps, stored, now);
-    return { refreshed: false, expiresAt: stored.expires_at, decision: decision.reason, followUpAt };
+  const decision = decideRefresh(record.token, force, now);
+  if (!decision.refresh) {
+    const followUpAt =
+      force || !record.token ? undefined : await followUpForSkippedRun(deps, record.token, now);
+    return outcome(record, decision.reason, { followUpAt });
+  }
+  if (isFuture(record.fields.claimed_until, now)) return outcome(record, 'in-progress');
+  if (force && isFuture(record.fields.retry_after, now)) throw heldBackError(record.fields);
+
+  let basis = read.versionId;
+  if (force) {
+    const claim = await deps.store.putTokenRecord(
+      record.token,
+      {
+        ...record.fields,
+        claimed_until: new Date(now.getTime() + CLAIM_LEASE_MS).toISOString(),
+        claimed_by: (deps.newClaimId ?? randomUUID)(),
+      },
+      basis,
+    );
+    if (!claim.written) return afterLostRace(deps, force, 'in-progress');
+    basis = claim.versionId;
   }
 
-  const credentials = await deps.store.readCredentials();
+  const credentials = (await deps.store.readCredentials()).value;
   if (!isConnected(credentials)) {
-    throw new NotConnectedError(
-      'There is no refresh token yet: exchange a grant code with the exchange function first ' +
-        '(see the README, "Connect to Zoho").',
-    );
+    // The record says connected but no refresh token is stored: a disconnect is clearing them.
+    return notRefreshable(record, force, 'not-connected');
+  }
+  if (credentials.accounts_url !== deps.accountsUrl)
+    throw accountsServerMismatch(credentials.accounts_url, deps);
+  const recordedConnection = record.fields.connected_at;
+  if (
+    recordedConnection !== undefined &&
+    recordedConnection !== credentials.connected_at &&
+    now.getTime() - Date.parse(credentials.connected_at) < RECONNECT_WINDOW_MS
+  ) {
+    // A reconnect stored its refresh token and is about to store its access token: let it finish.
+    // An older mismatch is a reconnect that stopped half-way, which this run completes.
+    return outcome(record, 'in-progress');
   }
 
-  if (deps.guard.isRevoked(credentials.refresh_token)) {
-    throw new RefreshTokenRevokedError(
-      'Zoho already answered that the stored refresh token is revoked or deleted; no call is made with it again. ' +
-        'Generate a new grant code in the Zoho API Console and exchange it (npm run connect).',
-    );
-  }
-  // Only forced runs are held back: scheduled and follow-up runs are already spaced by the
-  // schedule, and holding one back would leave nothing armed to try again.
-  const block = force ? deps.guard.heldBack(now) : undefined;
-  if (block) throw heldBackError(block);
-
+  const connection: ConnectionFields = {
+    connection_state: 'connected',
+    state_since: record.fields.state_since ?? credentials.connected_at,
+    connected_at: credentials.connected_at,
+    last_failure_at: record.fields.last_failure_at,
+    last_failure_error: record.fields.last_failure_error,
+  };
+  let document: AccessTokenDocument;
   try {
     const grant = await deps.zoho.refreshAccessToken(
       { clientId: credentials.client_id, clientSecret: credentials.client_secret },
       credentials.refresh_token,
     );
-    const document: AccessTokenDocument = {
+    document = {
       access_token: grant.accessToken,
       api_domain: grant.apiDomain,
       token_type: grant.tokenType,
       expires_at: grant.expiresAt.toISOString(),
       refreshed_at: grant.receivedAt.toISOString(),
     };
-    // Only the access-token secret is written: the credentials (and their refresh token) are never
-    // rewritten by a refresh, so a refresh can never put back a refresh token an exchange replaced.
-    await deps.store.saveAccessToken(document);
-    const scheduleReenabled = force ? await reenableSchedule(deps) : undefined;
-    return { refreshed: true, expiresAt: document.expires_at, decision: decision.reason, scheduleReenabled };
   } catch (error) {
-    await handleRefreshFailure(deps, error, { now, stored, refreshToken: credentials.refresh_token });
+    const recorded = await recordFailure(deps, error, { record, basis, now });
+    if (recorded === 'superseded') return afterLostRace(deps, force, 'superseded');
     throw error;
   }
+
+  let written: Awaited<ReturnType<RefreshDependencies['store']['putTokenRecord']>>;
+  try {
+    written = await deps.store.putTokenRecord(document, connection, basis);
+  } catch (error) {
+    // Zoho minted a token that could not be stored: space the next attempt as after any answer.
+    const recorded = await recordFailure(deps, error, { record, basis, now });
+    if (recorded === 'superseded') return afterLostRace(deps, force, 'superseded');
+    throw error;
+  }
+  if (!written.written) return afterLostRace(deps, force, 'superseded');
+  return {
+    refreshed: true,
+    expiresAt: document.expires_at,
+    connectionState: 'connected',
+    reason: decision.reason,
+  };
+}
+
+function outcome(
+  record: TokenRecord,
+  reason: RefreshReason,
+  extra: { followUpAt?: string | undefined } = {},
+): RefreshOutcome {
+  return {
+    refreshed: false,
+    expiresAt: record.token?.expires_at,
+    connectionState: record.state,
+    reason,
+    ...(extra.followUpAt !== undefined ? { followUpAt: extra.followUpAt } : {}),
+  };
+}
+
+/** Not connected or needing a reconnect: quiet for the schedule, an error for a consumer waiting on it. */
+function notRefreshable(record: TokenRecord, force: boolean, state: ConnectionState): RefreshOutcome {
+  if (!force) {
+    const reason = state === 'needs-reconnect' ? 'needs-reconnect' : 'not-connected';
+    return { ...outcome(record, reason), connectionState: state };
+  }
+  if (state === 'needs-reconnect') {
+    throw new RefreshTokenRevokedError(
+      `Zoho answered${record.fields.state_since ? ` at ${record.fields.state_since}` : ''} that the stored refresh ` +
+        'token is revoked or deleted; no call is made with it again. Generate a new grant code in the Zoho API ' +
+        'Console and exchange it (npm run connect).',
+    );
+  }
+  throw new NotConnectedError(
+    'There is no refresh token stored: exchange a grant code with the exchange function first ' +
+      '(see the README, "Connect to Zoho").',
+  );
 }
 
 /**
- * A deploy that changes the schedule leaves it disabled, as the template creates it, and nothing
- * renews the token any more. A forced refresh that succeeded has just proved the connection works,
- * so it switches the schedule back on: consumers asking for a token heal the connection by themselves.
+ * Another writer changed the record after this run read it: another run claimed the call, or an
+ * exchange or disconnect stored something newer. What is stored now is the answer.
  */
-async function reenableSchedule(deps: RefreshDependencies): Promise<boolean | undefined> {
-  try {
-    return (await deps.schedule.enable()).changed;
-  } catch (error) {
-    deps.onSidePathFailure?.('switch the refresh schedule back on', error);
-    return undefined;
-  }
+async function afterLostRace(
+  deps: RefreshDependencies,
+  force: boolean,
+  reason: 'in-progress' | 'superseded',
+): Promise<RefreshOutcome> {
+  const current = (await deps.store.readTokenRecord()).value;
+  if (current.state !== 'connected') return notRefreshable(current, force, current.state);
+  return outcome(current, reason);
 }
 
 async function followUpForSkippedRun(
@@ -137,47 +222,90 @@ async function followUpForSkippedRun(
 }
 
 interface FailedRun {
+  readonly record: TokenRecord;
+  /** The version this run last read or wrote: the failure is recorded only if nothing newer came since. */
+  readonly basis: string | undefined;
   readonly now: Date;
-  readonly stored: AccessTokenDocument | undefined;
-  readonly refreshToken: string;
 }
 
-async function handleRefreshFailure(
+/**
+ * Records what Zoho said, so that every container knows it: a revoked refresh token puts the
+ * connection in needs-reconnect, any other failure holds forced runs back until a one-time
+ * follow-up run tries again. The claim, if this run held one, is released by the same write.
+ * Returns `superseded` when another writer stored something newer meanwhile (a reconnect, a
+ * disconnect), which makes this run's failure moot.
+ */
+async function recordFailure(
   deps: RefreshDependencies,
   error: unknown,
   run: FailedRun,
-): Promise<void> {
-  const { now } = run;
+): Promise<'recorded' | 'superseded' | 'unrecorded'> {
+  const { record, now } = run;
+  const failure: ConnectionFields = {
+    ...record.fields,
+    claimed_until: undefined,
+    claimed_by: undefined,
+    last_failure_at: now.toISOString(),
+    last_failure_error: error instanceof Error ? error.name : 'Error',
+  };
+  const revoked = error instanceof RefreshTokenRevokedError;
+  const retryAt = revoked ? undefined : retryAfterFailure(error, record.token, now);
+  let recorded: 'recorded' | 'superseded' | 'unrecorded' = 'unrecorded';
   try {
-    if (error instanceof RefreshTokenRevokedError) {
-      // Nothing can succeed until a person exchanges a new grant code: stop calling Zoho.
-      deps.guard.markRevoked(run.refreshToken);
-      await deps.schedule.disable();
-      await deps.schedule.cancelFollowUp();
-    } else if (error instanceof ZohoRateLimitedError) {
-      const retryAt = retryAfterRateLimit(run.stored, now);
-      deps.guard.holdBack(retryAt, 'rate-limited');
-      await deps.schedule.scheduleFollowUp(retryAt);
-    } else if (error instanceof ZohoUnavailableError) {
-      const retryAt = new Date(now.getTime() + UNAVAILABLE_RETRY_DELAY_MS);
-      deps.guard.holdBack(retryAt, 'unavailable');
-      await deps.schedule.scheduleFollowUp(retryAt);
-    }
+    const fields: ConnectionFields = revoked
+      ? {
+          ...failure,
+          connection_state: 'needs-reconnect',
+          state_reason: 'refresh-token-revoked',
+          state_since: now.toISOString(),
+          retry_after: undefined,
+        }
+      : { ...failure, retry_after: retryAt?.toISOString() };
+    const written = await deps.store.putTokenRecord(record.token, fields, run.basis);
+    recorded = written.written ? 'recorded' : 'superseded';
   } catch (sideError) {
-    deps.onSidePathFailure?.(`react to ${error instanceof Error ? error.name : 'failure'}`, sideError);
+    deps.onSidePathFailure?.(`record ${failure.last_failure_error}`, sideError);
   }
+  if (recorded === 'superseded') return recorded;
+  // Armed even when the record could not be written (the store itself may be what failed).
+  try {
+    if (revoked) await deps.schedule.cancelFollowUp();
+    else if (retryAt) await deps.schedule.scheduleFollowUp(retryAt);
+  } catch (sideError) {
+    deps.onSidePathFailure?.(revoked ? 'cancel the pending follow-up' : 'arm a follow-up run', sideError);
+  }
+  return recorded;
 }
 
-function heldBackError(block: Block): Error {
-  const until = block.until.toISOString();
-  if (block.reason === 'rate-limited') {
+function heldBackError(fields: ConnectionFields): Error {
+  const until = fields.retry_after ?? 'later';
+  if (fields.last_failure_error === 'ZohoRateLimitedError') {
     return new ZohoRateLimitedError(
       `Zoho refused new access tokens for this refresh token moments ago; the next try is at ${until}. ` +
         'Nothing to do unless this repeats: then look for another tool refreshing with the same refresh token.',
     );
   }
+  if (fields.last_failure_error === 'InvalidClientError') {
+    return new InvalidClientError(
+      `Zoho refused the stored client id and secret moments ago; the next try is at ${until}. Check that the ` +
+        'Self Client still exists in the Zoho API Console of this data centre, then connect again (npm run connect).',
+    );
+  }
   return new ZohoUnavailableError(
-    `Zoho's accounts server could not be reached moments ago; the next try is at ${until}. ` +
-      'Nothing to do: the current access token stays in place until then.',
+    `The last refresh failed moments ago (${fields.last_failure_error ?? 'unknown error'}); the next try is at ` +
+      `${until}. Nothing to do: the current access token stays in place until then.`,
   );
+}
+
+function accountsServerMismatch(stored: string, deps: RefreshDependencies): ConfigError {
+  return new ConfigError(
+    `The connection was made with the accounts server ${stored}, but this function is configured with ` +
+      `${deps.accountsUrl} (ZOHO_ACCOUNTS_URL). A refresh token works only in the data centre that issued it, so ` +
+      'no call was made. Redeploy with the data centre the connection was made in (e.g. -c dataCenter=eu), or ' +
+      'connect again with a grant code from the configured data centre.',
+  );
+}
+
+function isFuture(time: string | undefined, now: Date): boolean {
+  return time !== undefined && Date.parse(time) > now.getTime();
 }

@@ -1,4 +1,5 @@
 import type { AccessTokenDocument } from '../lib/documents.js';
+import { ZohoRateLimitedError, ZohoUnavailableError } from '../lib/errors.js';
 
 /**
  * The spacing between two refreshes that write the access-token secret. Ten minutes keeps every
@@ -19,6 +20,20 @@ export const RATE_LIMIT_PROBE_MS = 60_000;
 
 /** After a transient failure, try again this soon: a valid token is back within 2 minutes of Zoho's recovery. */
 export const UNAVAILABLE_RETRY_DELAY_MS = 60_000;
+
+/**
+ * How long a forced run's claim on the next Zoho call keeps other runs out. Longer than the refresh
+ * function's 30 s timeout, so a slow run is never overtaken; short enough that a run that died
+ * holding it delays the next one by a minute at most.
+ */
+export const CLAIM_LEASE_MS = 60_000;
+
+/**
+ * How long a reconnect may take between storing its refresh token and storing its access token (the
+ * exchange function's timeout). A run that finds the two out of step for longer completes the
+ * reconnect itself.
+ */
+export const RECONNECT_WINDOW_MS = 2 * 60_000;
 
 export type RefreshDecision =
   | { readonly refresh: true; readonly reason: 'no-token' | 'expiring' | 'forced' | 'due' }
@@ -69,4 +84,16 @@ export function retryAfterRateLimit(stored: AccessTokenDocument | undefined, now
   const afterWindow = now.getTime() + RATE_LIMIT_BACKOFF_MS;
   const tokenLastsUntil = stored ? Date.parse(stored.expires_at) - EXPIRY_MARGIN_MS : 0;
   return new Date(tokenLastsUntil >= afterWindow ? afterWindow : now.getTime() + RATE_LIMIT_PROBE_MS);
+}
+
+/**
+ * When to try again after a refresh that reached Zoho failed. Outages pass quickly; `Access Denied`
+ * has its own window; anything else Zoho or AWS refused (a wrong client, a token that could not be
+ * stored) will not mend within a minute, and each try may mint a token Zoho counts: the same spacing
+ * as between two refreshes.
+ */
+export function retryAfterFailure(error: unknown, stored: AccessTokenDocument | undefined, now: Date): Date {
+  if (error instanceof ZohoRateLimitedError) return retryAfterRateLimit(stored, now);
+  if (error instanceof ZohoUnavailableError) return new Date(now.getTime() + UNAVAILABLE_RETRY_DELAY_MS);
+  return new Date(now.getTime() + MIN_REFRESH_SPACING_MS);
 }

@@ -141,13 +141,13 @@ export class InMemoryScheduler {
     });
   }
 
-  /** Creates the refresh schedule as the construct deploys it: disabled, every 50 minutes. */
+  /** Creates the refresh schedule as the construct deploys it: enabled, every 50 minutes. */
   seedRefreshSchedule(name: string, group = 'default', overrides: Partial<ScheduleDefinition> = {}): void {
     this.schedules.set(key(name, group), {
       Name: name,
       GroupName: group,
       Arn: arnOf(name, group),
-      State: 'DISABLED',
+      State: 'ENABLED',
       ScheduleExpression: 'rate(50 minutes)',
       ScheduleExpressionTimezone: 'UTC',
       FlexibleTimeWindow: { Mode: 'OFF' },

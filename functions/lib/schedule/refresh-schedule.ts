@@ -56,9 +56,8 @@ export function followUpScheduleName(scheduleName: string): string {
 }
 
 /**
- * Switches the refresh schedule on and off, and arranges a one-time follow-up run of the same
- * target. UpdateSchedule replaces every field it is not given with its default, so each update
- * starts from what GetSchedule returned.
+ * Reads the recurring refresh schedule, which the template owns (created enabled, never switched at
+ * runtime), and arranges a one-time follow-up run of the same target.
  */
 export class RefreshSchedule {
   readonly #client: SchedulerClient;
@@ -80,14 +79,6 @@ export class RefreshSchedule {
     const schedule = await this.#getMain();
     const expression = schedule.ScheduleExpression ?? '';
     return { state: stateOf(schedule), expression, rateMinutes: parseRateMinutes(expression) };
-  }
-
-  enable(): Promise<{ changed: boolean }> {
-    return this.#switchTo('ENABLED');
-  }
-
-  disable(): Promise<{ changed: boolean }> {
-    return this.#switchTo('DISABLED');
   }
 
   /**
@@ -124,7 +115,7 @@ export class RefreshSchedule {
       await this.#client.send(new CreateScheduleCommand(input));
     } catch (error) {
       if (!hasErrorName(error, 'ConflictException')) throw this.#followUpError(error, 'CreateSchedule');
-      const pending = await this.#pendingFollowUpTime();
+      const pending = await this.followUpTime();
       const wanted = this.#runTime(at);
       if (pending && pending.getTime() > this.#now().getTime() && pending <= wanted) return;
       await this.#moveFollowUp(input);
@@ -132,7 +123,7 @@ export class RefreshSchedule {
   }
 
   /** When the pending follow-up will run, or undefined when none is pending. */
-  async #pendingFollowUpTime(): Promise<Date | undefined> {
+  async followUpTime(): Promise<Date | undefined> {
     try {
       const pending = await this.#client.send(
         new GetScheduleCommand({ Name: this.#followUpName, GroupName: this.#group }),
@@ -169,39 +160,6 @@ export class RefreshSchedule {
         throw this.#followUpError(retryError, 'CreateSchedule');
       }
     }
-  }
-
-  async #switchTo(state: ScheduleState['state']): Promise<{ changed: boolean }> {
-    const schedule = await this.#getMain();
-    if (stateOf(schedule) === state) return { changed: false };
-    try {
-      await this.#client.send(new UpdateScheduleCommand(this.#updateInput(schedule, state)));
-    } catch (error) {
-      throw this.#mainError(error, 'UpdateSchedule');
-    }
-    return { changed: true };
-  }
-
-  /** Every field GetSchedule returned, so the target and settings survive the update. */
-  #updateInput(
-    schedule: GetScheduleCommandOutput,
-    state: ScheduleState['state'],
-  ): UpdateScheduleCommandInput {
-    return {
-      Name: schedule.Name ?? this.#name,
-      GroupName: schedule.GroupName ?? this.#group,
-      ScheduleExpression: schedule.ScheduleExpression,
-      ScheduleExpressionTimezone: schedule.ScheduleExpressionTimezone,
-      StartDate: schedule.StartDate,
-      EndDate: schedule.EndDate,
-      Description: schedule.Description,
-      FlexibleTimeWindow: schedule.FlexibleTimeWindow,
-      Target: schedule.Target,
-      KmsKeyArn: schedule.KmsKeyArn,
-      ActionAfterCompletion: schedule.ActionAfterCompletion,
-      State: state,
-      // The compiler flags an UpdateSchedule field added to the SDK that is not copied above.
-    } satisfies Record<Exclude<keyof UpdateScheduleCommandInput, 'ClientToken'>, unknown>;
   }
 
   async #getMain(): Promise<GetScheduleCommandOutput> {

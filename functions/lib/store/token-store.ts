@@ -8,19 +8,28 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import {
   type AccessTokenDocument,
+  CONNECTION_TIME_FIELDS,
+  type ConnectionFields,
   type CredentialsDocument,
-  parseAccessToken,
   parseCredentials,
+  parseTokenRecord,
   type StoredCredentials,
+  type TokenRecord,
 } from '../documents.js';
 import { ENV, type EnvName } from '../environment.js';
 import { ConfigError, hasErrorName } from '../errors.js';
 
-/** Both secrets as they were, to put back if a change of several steps fails half-way. */
-export interface StoreSnapshot {
-  readonly credentials: StoredCredentials;
-  readonly raw: { readonly credentials: string | undefined; readonly accessToken: string | undefined };
+/** A document as read, with the version it was read from: the basis of a compare-and-swap write. */
+export interface Versioned<T> {
+  readonly value: T;
+  /** Undefined when the secret has no current version (created without a value). */
+  readonly versionId: string | undefined;
 }
+
+/** A compare-and-swap write either created the next version or found that another writer came first. */
+export type WriteOutcome =
+  | { readonly written: true; readonly versionId: string }
+  | { readonly written: false };
 
 export interface TokenStoreOptions {
   client: SecretsManagerClient;
@@ -34,11 +43,6 @@ interface SecretRef {
   readonly kind: string;
   /** The variable an operator checks when the id is wrong. */
   readonly envName: EnvName;
-}
-
-interface CurrentValue {
-  readonly secretString: string | undefined;
-  readonly versionId: string | undefined;
 }
 
 type Access = 'read' | 'write';
@@ -55,13 +59,33 @@ const CREDENTIALS_KEY_ORDER = keysInOrder<CredentialsDocument>({
   connected_at: true,
 });
 
-const ACCESS_TOKEN_KEY_ORDER = keysInOrder<AccessTokenDocument>({
+const TOKEN_RECORD_KEY_ORDER = keysInOrder<AccessTokenDocument & ConnectionFields>({
+  access_token: true,
+  api_domain: true,
+  token_type: true,
+  expires_at: true,
+  refreshed_at: true,
+  connection_state: true,
+  state_reason: true,
+  state_since: true,
+  connected_at: true,
+  last_failure_at: true,
+  last_failure_error: true,
+  retry_after: true,
+  claimed_until: true,
+  claimed_by: true,
+});
+
+const ACCESS_TOKEN_KEYS = keysInOrder<AccessTokenDocument>({
   access_token: true,
   api_domain: true,
   token_type: true,
   expires_at: true,
   refreshed_at: true,
 });
+
+/** Each conflict means another writer succeeded; the refresh runs write at most twice each. */
+const MAX_REPLACE_ATTEMPTS = 5;
 
 const REQUIRED_CREDENTIALS: readonly (keyof CredentialsDocument)[] = [
   'client_id',
@@ -72,17 +96,16 @@ const REQUIRED_CREDENTIALS: readonly (keyof CredentialsDocument)[] = [
   'connected_at',
 ];
 
-/** What a disconnect keeps: enough to exchange a new grant code without re-entering the client. */
-const KEPT_ON_DISCONNECT: readonly (keyof CredentialsDocument)[] = [
-  'client_id',
-  'client_secret',
-  'accounts_url',
-];
-
 /**
  * Reads and writes the two secrets of a connection. Reads parse through documents.ts, so a
  * malformed secret is refused before anything is written; writes accept complete documents only,
  * so a reader never finds a half-written connection.
+ *
+ * Every write is a compare-and-swap on the version that was read. Secrets Manager makes the
+ * ClientRequestToken the new version's id and never lets a version's value change, so a token
+ * derived from the version read alone makes two writers that read the same version collide: the
+ * second gets ResourceExistsException. A retry of the same write (same token, same value) is
+ * accepted as the no-op it is.
  */
 export class TokenStore {
   readonly #client: SecretsManagerClient;
@@ -103,107 +126,117 @@ export class TokenStore {
     };
   }
 
-  async readCredentials(): Promise<StoredCredentials> {
+  async readCredentials(): Promise<Versioned<StoredCredentials>> {
     const current = await this.#readCurrent(this.#credentials);
-    return parseCredentials(current.secretString, this.#credentials.id);
-  }
-
-  /** Undefined when no access token is stored: not connected. */
-  async readAccessToken(): Promise<AccessTokenDocument | undefined> {
-    const current = await this.#readCurrent(this.#accessToken);
-    return parseAccessToken(current.secretString, this.#accessToken.id);
-  }
-
-  async saveCredentials(document: CredentialsDocument): Promise<void> {
-    assertComplete(document, REQUIRED_CREDENTIALS, CREDENTIALS_KEY_ORDER, ['connected_at'], 'credentials');
-    const secretString = serialize(document, CREDENTIALS_KEY_ORDER);
-    // Every saved document carries its own time (connected_at, refreshed_at), so a token derived
-    // from the content alone only ever repeats for a retry of the same write.
-    await this.#put(this.#credentials, secretString, requestToken(this.#credentials.id, secretString));
-  }
-
-  async saveAccessToken(document: AccessTokenDocument): Promise<void> {
-    assertComplete(
-      document,
-      ACCESS_TOKEN_KEY_ORDER,
-      ACCESS_TOKEN_KEY_ORDER,
-      ['expires_at', 'refreshed_at'],
-      'access-token',
-    );
-    const secretString = serialize(document, ACCESS_TOKEN_KEY_ORDER);
-    await this.#put(this.#accessToken, secretString, requestToken(this.#accessToken.id, secretString));
-  }
-
-  /**
-   * Reads both secrets (refusing a malformed credentials document) so that `restore` can put them
-   * back exactly as they were.
-   */
-  async snapshot(): Promise<StoreSnapshot> {
-    const credentials = await this.#readCurrent(this.#credentials);
-    const parsed = parseCredentials(credentials.secretString, this.#credentials.id);
-    const accessToken = await this.#readCurrent(this.#accessToken);
     return {
-      credentials: parsed,
-      raw: { credentials: credentials.secretString, accessToken: accessToken.secretString },
+      value: parseCredentials(current.secretString, this.#credentials.id),
+      versionId: current.versionId,
     };
   }
 
-  /** Puts both secrets back as a snapshot found them; a secret that had no value gets `{}`. */
-  async restore(snapshot: StoreSnapshot): Promise<void> {
-    await this.#replace(
-      this.#credentials,
-      snapshot.raw.credentials ?? '{}',
-      await this.#readCurrent(this.#credentials),
-    );
-    await this.#replace(
-      this.#accessToken,
-      snapshot.raw.accessToken ?? '{}',
-      await this.#readCurrent(this.#accessToken),
-    );
+  /** The access-token secret: the token consumers read and the connection's state. */
+  async readTokenRecord(): Promise<Versioned<TokenRecord>> {
+    const current = await this.#readCurrent(this.#accessToken);
+    return {
+      value: parseTokenRecord(current.secretString, this.#accessToken.id),
+      versionId: current.versionId,
+    };
   }
 
   /**
-   * Disconnects: the credentials keep only the client (and its accounts server), the access-token
-   * secret becomes `{}`. Both secrets are read before either is written, so a malformed credentials
-   * secret or a missing permission changes nothing.
+   * Writes the credentials if they are still at `basedOn`. A document with a refresh token must be
+   * complete; one without (before the first exchange, after a disconnect) holds the client only.
    */
-  async clearTokens(): Promise<void> {
-    const currentCredentials = await this.#readCurrent(this.#credentials);
-    const credentials = parseCredentials(currentCredentials.secretString, this.#credentials.id);
-    const currentAccessToken = await this.#readCurrent(this.#accessToken);
+  async putCredentials(document: StoredCredentials, basedOn: string | undefined): Promise<WriteOutcome> {
+    if (document.refresh_token !== undefined) {
+      assertComplete(document, REQUIRED_CREDENTIALS, CREDENTIALS_KEY_ORDER, ['connected_at'], 'credentials');
+    }
+    return this.#compareAndSwap(this.#credentials, serialize(document, CREDENTIALS_KEY_ORDER), basedOn);
+  }
 
-    const kept: StoredCredentials = {};
-    for (const key of KEPT_ON_DISCONNECT) kept[key] = credentials[key];
-    await this.#replace(this.#credentials, serialize(kept, CREDENTIALS_KEY_ORDER), currentCredentials);
-    await this.#replace(this.#accessToken, '{}', currentAccessToken);
+  /** Writes the access-token secret if it is still at `basedOn`. A token must be complete. */
+  async putTokenRecord(
+    token: AccessTokenDocument | undefined,
+    fields: ConnectionFields,
+    basedOn: string | undefined,
+  ): Promise<WriteOutcome> {
+    if (token) {
+      assertComplete(
+        token,
+        ACCESS_TOKEN_KEYS,
+        ACCESS_TOKEN_KEYS,
+        ['expires_at', 'refreshed_at'],
+        'access-token',
+      );
+    }
+    const timeFields = CONNECTION_TIME_FIELDS.filter((key) => fields[key] !== undefined);
+    assertComplete(fields, [], [], timeFields, 'access-token');
+    const secretString = serialize({ ...token, ...fields }, TOKEN_RECORD_KEY_ORDER);
+    return this.#compareAndSwap(this.#accessToken, secretString, basedOn);
   }
 
   /**
-   * Writes a value that carries no time of its own. The same cleared (or restored) document may be
-   * written again later, and Secrets Manager ignores a token it has seen with the same value (leaving
-   * the newer version current), so the token also names the version being replaced.
+   * For the operator's own changes (exchange, disconnect), which are newer than anything a refresh
+   * run read: builds the new credentials from the current ones and writes them, building again on
+   * top of whatever another writer stored in between. Returns what was replaced.
    */
-  async #replace(secret: SecretRef, secretString: string, current: CurrentValue): Promise<void> {
-    if (current.secretString === secretString) return;
-    const token = requestToken(secret.id, secretString, current.versionId ?? 'no-current-version');
-    await this.#put(secret, secretString, token);
+  async replaceCredentials(
+    build: (current: StoredCredentials) => StoredCredentials,
+  ): Promise<{ readonly replaced: StoredCredentials; readonly versionId: string }> {
+    return this.#replace(this.#credentials, async () => {
+      const current = await this.readCredentials();
+      const written = await this.putCredentials(build(current.value), current.versionId);
+      return written.written ? { replaced: current.value, versionId: written.versionId } : undefined;
+    });
   }
 
-  async #put(secret: SecretRef, secretString: string, clientRequestToken: string): Promise<void> {
+  /** As `replaceCredentials`, for the access-token secret. */
+  async replaceTokenRecord(
+    build: (current: TokenRecord) => { token: AccessTokenDocument | undefined; fields: ConnectionFields },
+  ): Promise<{ readonly replaced: TokenRecord; readonly versionId: string }> {
+    return this.#replace(this.#accessToken, async () => {
+      const current = await this.readTokenRecord();
+      const next = build(current.value);
+      const written = await this.putTokenRecord(next.token, next.fields, current.versionId);
+      return written.written ? { replaced: current.value, versionId: written.versionId } : undefined;
+    });
+  }
+
+  async #replace<T>(secret: SecretRef, attempt: () => Promise<T | undefined>): Promise<T> {
+    for (let tries = 1; tries <= MAX_REPLACE_ATTEMPTS; tries += 1) {
+      const done = await attempt();
+      if (done !== undefined) return done;
+    }
+    throw new ConfigError(
+      `The ${secret.kind} secret ${secret.id} changed ${MAX_REPLACE_ATTEMPTS} times while this change was being ` +
+        'written, so nothing was written. Something else writes it in a loop: find it (CloudTrail, PutSecretValue) and stop it.',
+    );
+  }
+
+  async #compareAndSwap(
+    secret: SecretRef,
+    secretString: string,
+    basedOn: string | undefined,
+  ): Promise<WriteOutcome> {
+    const versionId = nextVersionId(secret.id, basedOn);
     try {
       await this.#client.send(
         new PutSecretValueCommand({
           SecretId: secret.id,
           SecretString: secretString,
-          ClientRequestToken: clientRequestToken,
+          ClientRequestToken: versionId,
         }),
       );
     } catch (error) {
+      if (hasErrorName(error, 'ResourceExistsException')) return { written: false };
       throw toConfigError(error, secret, 'write');
     }
+    return { written: true, versionId };
   }
 
-  async #readCurrent(secret: SecretRef): Promise<CurrentValue> {
+  async #readCurrent(
+    secret: SecretRef,
+  ): Promise<{ secretString: string | undefined; versionId: string | undefined }> {
     let output: GetSecretValueCommandOutput;
     try {
       output = await this.#client.send(
@@ -309,12 +342,12 @@ function serialize<T extends object>(document: Partial<T>, order: readonly (keyo
 }
 
 /**
- * A ClientRequestToken derived from what is written, so a retried write of the same value creates
- * no second version (Secrets Manager ignores a known token with the same value).
+ * The id of the version that follows `basedOn`, used as the ClientRequestToken. It depends on the
+ * version read and nothing else, which is what makes two writers of the same basis collide.
  */
-function requestToken(secretId: string, secretString: string, ...basis: string[]): string {
+function nextVersionId(secretId: string, basedOn: string | undefined): string {
   const hex = createHash('sha256')
-    .update([secretId, secretString, ...basis].join('\n'))
+    .update([secretId, 'after', basedOn ?? 'no-current-version'].join('\n'))
     .digest('hex');
   // Shaped as an RFC 9562 version-8 (custom) UUID, the form Secrets Manager recommends.
   const variant = ((Number.parseInt(hex.slice(16, 17), 16) & 0x3) | 0x8).toString(16);
