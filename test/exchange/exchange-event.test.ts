@@ -8,16 +8,31 @@ const CLIENT_SECRET = '0123456789abcdef0123456789abcdef0123456789';
 
 describe('parseExchangeEvent', () => {
   it('accepts a pasted code with surrounding whitespace', () => {
-    expect(parseExchangeEvent({ code: `  ${CODE}\n` })).toEqual({ code: CODE });
+    expect(parseExchangeEvent({ code: `  ${CODE}\n` })).toEqual({ kind: 'connect', code: CODE });
   });
 
   it('accepts client id and secret given together', () => {
     expect(
       parseExchangeEvent({ code: CODE, client_id: CLIENT_ID, client_secret: ` ${CLIENT_SECRET} ` }),
     ).toEqual({
+      kind: 'connect',
       code: CODE,
       client: { clientId: CLIENT_ID, clientSecret: CLIENT_SECRET },
     });
+  });
+
+  it('accepts the operator events {"status": true} and {"disconnect": true}', () => {
+    expect(parseExchangeEvent({ status: true })).toEqual({ kind: 'status' });
+    expect(parseExchangeEvent({ disconnect: true })).toEqual({ kind: 'disconnect' });
+  });
+
+  it.each([
+    ['status false', { status: false }],
+    ['status with a code', { status: true, code: CODE }],
+    ['disconnect as a string', { disconnect: 'yes' }],
+    ['both operator events', { status: true, disconnect: true }],
+  ])('refuses an operator event that is not alone and true (%s), saying what to send', (_label, event) => {
+    expect(() => parseExchangeEvent(event)).toThrow(/Send \{"(status|disconnect)": true\} on its own/);
   });
 
   it.each([

@@ -1,5 +1,4 @@
-import { UpdateScheduleCommand } from '@aws-sdk/client-scheduler';
-import { GetSecretValueCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   ACCESS_TOKEN_SECRET,
@@ -31,7 +30,7 @@ describe('exchange handler, over HTTP against the Zoho sandbox', () => {
     await harness.stop();
   });
 
-  it('stores both secrets, switches the schedule on, and returns no token', async () => {
+  it('stores both secrets, marks the connection connected, and returns no token', async () => {
     const code = harness.sandbox.issueGrantCode({ clientId: CLIENT.clientId, scope: 'ZohoCRM.modules.ALL' });
     const before = Date.now();
 
@@ -75,18 +74,24 @@ describe('exchange handler, over HTTP against the Zoho sandbox', () => {
     expect(Object.keys(accessToken).sort()).toEqual([
       'access_token',
       'api_domain',
+      'connected_at',
+      'connection_state',
       'expires_at',
       'refreshed_at',
+      'state_since',
       'token_type',
     ]);
+    expect(accessToken).toMatchObject({
+      connection_state: 'connected',
+      connected_at: credentials.connected_at,
+      state_since: credentials.connected_at,
+    });
     expect(accessToken.token_type).toBe('Bearer');
     expect(accessToken.expires_at).toBe(result.expires_at);
     expect(harness.sandbox.isAccessTokenValid(accessToken.access_token as string)).toBe(true);
 
-    const schedule = harness.scheduler.get(SCHEDULE_NAME);
-    expect(schedule?.State).toBe('ENABLED');
-    expect(schedule?.Target?.DeadLetterConfig?.Arn).toContain('refresh-dlq');
-    expect(schedule?.ScheduleExpression).toBe('rate(50 minutes)');
+    // The template owns the recurring schedule: an exchange never switches it.
+    expect(harness.scheduler.calls.update + harness.scheduler.calls.create).toBe(0);
 
     const everything = JSON.stringify(result) + harness.output.join('');
     for (const secret of [...harness.knownSecrets(), code]) expect(everything).not.toContain(secret);
@@ -156,7 +161,7 @@ describe('exchange handler, over HTTP against the Zoho sandbox', () => {
     );
 
     expect(error.name).toBe('ConfigError');
-    expect(error.message).toMatch(/put back as they were/);
+    expect(error.message).toMatch(/credentials were put back as they were/);
     expect(error.message).toMatch(/revoked at Zoho/);
     expect(harness.secrets.valueOf(CREDENTIALS_SECRET)).toBe(connected.credentials);
     expect(harness.secrets.valueOf(ACCESS_TOKEN_SECRET)).toBe(connected.token);
@@ -167,16 +172,12 @@ describe('exchange handler, over HTTP against the Zoho sandbox', () => {
     expect(harness.sandbox.isRefreshTokenActive(revoked[0]?.body.token ?? '')).toBe(false);
   });
 
-  it('keeps the new refresh token valid when the secrets cannot be put back, so the connection still works', async () => {
-    harness.secrets.mock
-      .on(PutSecretValueCommand, { SecretId: ACCESS_TOKEN_SECRET })
-      .rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException' }));
-    let credentialReads = 0;
-    harness.secrets.mock.on(GetSecretValueCommand, { SecretId: CREDENTIALS_SECRET }).callsFake(() => {
-      credentialReads += 1;
-      // The first read is the snapshot; the second, putting it back, fails.
-      if (credentialReads === 2) throw Object.assign(new Error('slow down'), { name: 'ThrottlingException' });
-      return { SecretString: harness.secrets.valueOf(CREDENTIALS_SECRET) };
+  it('keeps the new refresh token valid when the credentials cannot be put back, so the connection still works', async () => {
+    // The credentials write succeeds, the access-token write is denied, and putting the credentials back is throttled.
+    harness.secrets.beforePut((input, nth) => {
+      if (input.SecretId === ACCESS_TOKEN_SECRET)
+        throw Object.assign(new Error('denied'), { name: 'AccessDeniedException' });
+      if (nth > 1) throw Object.assign(new Error('slow down'), { name: 'ThrottlingException' });
     });
 
     const error = await captureRejection(
@@ -191,22 +192,7 @@ describe('exchange handler, over HTTP against the Zoho sandbox', () => {
     expect(harness.sandbox.requests().some((request) => request.path === '/oauth/v2/token/revoke')).toBe(
       false,
     );
-    expect(harness.output.join('')).toContain('Could not put the secrets back after a failed exchange');
-  });
-
-  it('changes nothing when the schedule cannot be switched on', async () => {
-    harness.scheduler.mock
-      .on(UpdateScheduleCommand)
-      .rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException' }));
-    const code = harness.sandbox.issueGrantCode({ clientId: CLIENT.clientId });
-
-    const error = await captureRejection(invoke(withClient(code)));
-
-    expect(error.name).toBe('ConfigError');
-    expect(error.message).toMatch(/iam:PassRole/);
-    expect(harness.credentials()).toEqual({});
-    expect(harness.accessToken()).toEqual({});
-    expect(harness.scheduler.get(SCHEDULE_NAME)?.State).toBe('DISABLED');
+    expect(harness.output.join('')).toContain('Could not put the credentials back after a failed exchange');
   });
 
   it('uses the client given in the event over the one stored', async () => {
@@ -236,7 +222,7 @@ describe('exchange handler, over HTTP against the Zoho sandbox', () => {
 
     expect(error.name).toBe('InvalidClientError');
     expect(harness.credentials()).toEqual({});
-    expect(harness.scheduler.get(SCHEDULE_NAME)?.State).toBe('DISABLED');
+    expect(harness.accessToken()).toEqual({});
   });
 
   it('reports Zoho throttling as ZohoRateLimitedError', async () => {

@@ -47,7 +47,12 @@ describe('refresh handler, over HTTP against the Zoho sandbox', () => {
 
     const result = await invoke({});
 
-    expect(result).toEqual({ refreshed: true, expires_at: harness.accessToken().expires_at });
+    expect(result).toEqual({
+      refreshed: true,
+      expires_at: harness.accessToken().expires_at,
+      connection_state: 'connected',
+      reason: 'due',
+    });
     const stored = harness.accessToken();
     expect(stored.access_token).not.toBe(oldToken);
     expect(harness.sandbox.isAccessTokenValid(stored.access_token as string)).toBe(true);
@@ -69,8 +74,14 @@ describe('refresh handler, over HTTP against the Zoho sandbox', () => {
 
     expect(harness.sandbox.stats.refreshes).toBe(1);
     expect(concurrent.every((result) => result.refreshed === true)).toBe(true);
-    expect(duplicate).toEqual({ refreshed: false, expires_at: concurrent[0]?.expires_at });
-    expect(forcedAgain).toEqual({ refreshed: false, expires_at: concurrent[0]?.expires_at });
+    const skipped = {
+      refreshed: false,
+      expires_at: concurrent[0]?.expires_at,
+      connection_state: 'connected',
+      reason: 'recently-refreshed',
+    };
+    expect(duplicate).toEqual(skipped);
+    expect(forcedAgain).toEqual(skipped);
     expect(harness.secrets.versionCount(ACCESS_TOKEN_SECRET)).toBe(2);
   });
 
@@ -81,17 +92,17 @@ describe('refresh handler, over HTTP against the Zoho sandbox', () => {
     expect(harness.sandbox.stats.refreshes).toBe(1);
   });
 
-  it('switches a disabled schedule back on after a forced refresh succeeds, e.g. after a deploy reset it', async () => {
-    const schedule = harness.scheduler.get(SCHEDULE_NAME);
-    harness.scheduler.seedRefreshSchedule(SCHEDULE_NAME, 'default', { ...schedule, State: 'DISABLED' });
+  it('never switches the recurring schedule, whatever a run finds', async () => {
     harness.ageStoredToken(20);
-
-    expect((await invoke({})).refreshed).toBe(true);
-    expect(harness.scheduler.get(SCHEDULE_NAME)?.State).toBe('DISABLED');
+    await invoke({});
     harness.ageStoredToken(20);
-    expect((await invoke({ force: true })).refreshed).toBe(true);
+    await invoke({ force: true });
+    harness.sandbox.revokeRefreshToken(harness.credentials().refresh_token as string);
+    harness.ageStoredToken(50);
+    await captureRejection(invoke({}));
 
-    expect(harness.scheduler.get(SCHEDULE_NAME)).toEqual({ ...schedule, State: 'ENABLED' });
+    expect(harness.scheduler.calls.update).toBe(0);
+    expect(harness.scheduler.get(SCHEDULE_NAME)?.State).toBe('ENABLED');
   });
 
   it('arms a one-time follow-up when a skipped run leaves the token to a schedule that would come too late', async () => {
@@ -106,12 +117,10 @@ describe('refresh handler, over HTTP against the Zoho sandbox', () => {
     expect(followUp?.ActionAfterCompletion).toBe('DELETE');
   });
 
-  it('on a revoked refresh token: fails with RefreshTokenRevokedError, disables the schedule and any follow-up, keeps what is stored', async () => {
+  it('on a revoked refresh token: fails with RefreshTokenRevokedError, stores needs-reconnect, cancels any follow-up, keeps the token', async () => {
     harness.ageStoredToken(50);
-    const stored = {
-      credentials: harness.secrets.valueOf(CREDENTIALS_SECRET),
-      token: harness.secrets.valueOf(ACCESS_TOKEN_SECRET),
-    };
+    const credentials = harness.secrets.valueOf(CREDENTIALS_SECRET);
+    const token = harness.accessToken().access_token;
     harness.sandbox.revokeRefreshToken(harness.credentials().refresh_token as string);
     harness.sandbox.setOutage('server-error');
     await captureRejection(invoke({}));
@@ -122,10 +131,18 @@ describe('refresh handler, over HTTP against the Zoho sandbox', () => {
 
     expect(error.name).toBe('RefreshTokenRevokedError');
     expect(error.message).toMatch(/grant code/i);
-    expect(harness.scheduler.get(SCHEDULE_NAME)?.State).toBe('DISABLED');
+    expect(harness.accessToken()).toMatchObject({
+      access_token: token,
+      connection_state: 'needs-reconnect',
+      state_reason: 'refresh-token-revoked',
+    });
+    expect(harness.scheduler.get(SCHEDULE_NAME)?.State).toBe('ENABLED');
     expect(harness.scheduler.get(FOLLOW_UP)).toBeUndefined();
-    expect(harness.secrets.valueOf(CREDENTIALS_SECRET)).toBe(stored.credentials);
-    expect(harness.secrets.valueOf(ACCESS_TOKEN_SECRET)).toBe(stored.token);
+    expect(harness.secrets.valueOf(CREDENTIALS_SECRET)).toBe(credentials);
+    // The schedule's later runs are quiet and cost one read.
+    const reads = harness.secrets.calls.get;
+    expect(await invoke({})).toMatchObject({ refreshed: false, connection_state: 'needs-reconnect' });
+    expect(harness.secrets.calls.get - reads).toBe(1);
   });
 
   it('on an outage: keeps the current token, retries a minute later, and recovers', async () => {
@@ -137,7 +154,8 @@ describe('refresh handler, over HTTP against the Zoho sandbox', () => {
     const error = await captureRejection(invoke({}));
 
     expect(error.name).toBe('ZohoUnavailableError');
-    expect(harness.secrets.valueOf(ACCESS_TOKEN_SECRET)).toBe(storedToken);
+    expect(harness.accessToken().access_token).toBe(JSON.parse(storedToken ?? '{}').access_token);
+    expect(harness.accessToken().last_failure_error).toBe('ZohoUnavailableError');
     const followUpAt = followUpTime(harness);
     expect(followUpAt - failedAt).toBeGreaterThanOrEqual(59_000);
     expect(followUpAt - failedAt).toBeLessThanOrEqual(62_000);
@@ -206,26 +224,44 @@ describe('refresh handler, over HTTP against the Zoho sandbox', () => {
       client_secret: 'ffffffffffffffffffffffffffffffffffffffffff',
     };
     harness.secrets.create(CREDENTIALS_SECRET, credentials);
-    const storedToken = harness.secrets.valueOf(ACCESS_TOKEN_SECRET);
+    const storedToken = harness.accessToken().access_token;
 
     const error = await captureRejection(invoke({}));
 
     expect(error.name).toBe('InvalidClientError');
-    expect(harness.secrets.valueOf(ACCESS_TOKEN_SECRET)).toBe(storedToken);
-    expect(harness.scheduler.get(SCHEDULE_NAME)?.State).toBe('ENABLED');
+    expect(harness.accessToken().access_token).toBe(storedToken);
+    // Zoho will not accept this client a minute from now either: the next try is 10 minutes on.
+    const retryAfter = Date.parse(String(harness.accessToken().retry_after));
+    expect(retryAfter - Date.parse(String(harness.accessToken().last_failure_at))).toBe(10 * 60_000);
   });
 
-  it('reports NotConnectedError before any exchange', async () => {
+  it('before any exchange: a scheduled run returns quietly after one read, a forced one reports NotConnectedError', async () => {
     harness.secrets.create(CREDENTIALS_SECRET, {
       client_id: CLIENT.clientId,
       client_secret: CLIENT.clientSecret,
     });
     harness.secrets.create(ACCESS_TOKEN_SECRET, {});
+    const reads = harness.secrets.calls.get;
+    const requests = harness.sandbox.stats.tokenRequests;
 
-    const error = await captureRejection(invoke({}));
+    const scheduled = await invoke({});
+    const readsOfScheduled = harness.secrets.calls.get - reads;
+    const error = await captureRejection(invoke({ force: true }));
 
+    expect(scheduled).toEqual({
+      refreshed: false,
+      connection_state: 'not-connected',
+      reason: 'not-connected',
+    });
+    expect(readsOfScheduled).toBe(1);
     expect(error.name).toBe('NotConnectedError');
     expect(error.message).toMatch(/exchange/);
+    expect(harness.sandbox.stats.tokenRequests).toBe(requests);
+    const failedRuns = harness.output
+      .join('')
+      .split('\n')
+      .filter((line) => line.includes('"RefreshFailed":1'));
+    expect(failedRuns).toHaveLength(1);
   });
 
   it('refuses an event of the wrong shape', async () => {

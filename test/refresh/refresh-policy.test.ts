@@ -1,8 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { AccessTokenDocument } from '../../functions/lib/documents.js';
 import {
+  ConfigError,
+  InvalidClientError,
+  ZohoRateLimitedError,
+  ZohoUnavailableError,
+} from '../../functions/lib/errors.js';
+import {
   decideRefresh,
   followUpAfterSkip,
+  retryAfterFailure,
   retryAfterRateLimit,
 } from '../../functions/refresh/refresh-policy.js';
 
@@ -73,5 +80,23 @@ describe('retryAfterRateLimit', () => {
   it('tries again every minute when the token would expire first', () => {
     expect(retryAfterRateLimit(tokenMintedAt(minted), atMinute(50))).toEqual(atMinute(51));
     expect(retryAfterRateLimit(undefined, atMinute(50))).toEqual(atMinute(51));
+  });
+});
+
+describe('retryAfterFailure', () => {
+  const token = tokenMintedAt(minted);
+
+  it('tries again a minute after an outage', () => {
+    expect(retryAfterFailure(new ZohoUnavailableError('down'), token, atMinute(20))).toEqual(atMinute(21));
+  });
+
+  it("follows Zoho's window after Access Denied", () => {
+    expect(retryAfterFailure(new ZohoRateLimitedError('denied'), token, atMinute(20))).toEqual(atMinute(30));
+  });
+
+  it('waits the refresh spacing after anything that will not mend in a minute', () => {
+    for (const error of [new InvalidClientError('client'), new ConfigError('kms'), new Error('other')]) {
+      expect(retryAfterFailure(error, token, atMinute(20))).toEqual(atMinute(30));
+    }
   });
 });

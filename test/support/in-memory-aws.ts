@@ -19,6 +19,12 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 
+interface PutInput {
+  readonly SecretId: string;
+  readonly SecretString?: string;
+  readonly ClientRequestToken?: string;
+}
+
 interface SecretVersion {
   readonly versionId: string;
   readonly value: string;
@@ -32,6 +38,7 @@ export class InMemorySecretsManager {
   readonly mock = mockClient(SecretsManagerClient);
   readonly calls = { get: 0, put: 0, versionsCreated: 0 };
   private readonly secrets = new Map<string, SecretVersion[]>();
+  private readonly putHooks: ((input: PutInput, nth: number) => void)[] = [];
 
   constructor() {
     this.mock.on(GetSecretValueCommand).callsFake((input: { SecretId: string }) => {
@@ -42,8 +49,9 @@ export class InMemorySecretsManager {
     });
     this.mock
       .on(PutSecretValueCommand)
-      .callsFake((input: { SecretId: string; SecretString?: string; ClientRequestToken?: string }) => {
+      .callsFake((input: PutInput) => {
         this.calls.put += 1;
+        for (const hook of this.putHooks) hook(input, this.calls.put);
         const versions = this.versions(input.SecretId);
         const value = input.SecretString ?? '';
         const versionId = input.ClientRequestToken ?? `v${versions.length + 1}`;
@@ -60,6 +68,14 @@ export class InMemorySecretsManager {
         }
         return { Name: input.SecretId, VersionId: versionId };
       });
+  }
+
+  /**
+   * Runs before every PutSecretValue (with its running count): throw from it to make that write
+   * fail as AWS would, after the call was counted and before anything was stored.
+   */
+  beforePut(hook: (input: PutInput, nth: number) => void): void {
+    this.putHooks.push(hook);
   }
 
   /** Creates a secret, as CDK does with its initial value. */
