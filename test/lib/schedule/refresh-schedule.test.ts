@@ -10,9 +10,10 @@ import {
   UpdateScheduleCommand,
 } from '@aws-sdk/client-scheduler';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../functions/lib/errors.js';
 import { followUpScheduleName, RefreshSchedule } from '../../../functions/lib/schedule/refresh-schedule.js';
+import { InMemoryScheduler } from '../../support/in-memory-aws.js';
 
 const NAME = 'zoho-crm-refresh';
 const GROUP = 'zoho-token-keeper';
@@ -49,7 +50,8 @@ function mainSchedule(overrides: Partial<GetScheduleCommandOutput> = {}): GetSch
   };
 }
 
-const scheduler = mockClient(SchedulerClient);
+// Re-created before each test: the in-memory fake below replaces the stub while it is in use.
+let scheduler = mockClient(SchedulerClient);
 
 function newSchedule(now: Date = NOW): RefreshSchedule {
   return new RefreshSchedule({ client: new SchedulerClient({}), name: NAME, group: GROUP, now: () => now });
@@ -89,79 +91,11 @@ function createdInputs() {
 }
 
 beforeEach(() => {
-  scheduler.reset();
+  scheduler = mockClient(SchedulerClient);
 });
 
-describe('enable and disable', () => {
-  it.each([
-    ['enable', 'DISABLED', 'ENABLED'],
-    ['disable', 'ENABLED', 'DISABLED'],
-  ] as const)(
-    '%s copies every field GetSchedule returned and changes only the state',
-    async (method, from, to) => {
-      // Prepare
-      const current = mainSchedule({ State: from });
-      scheduler.on(GetScheduleCommand).resolves(current);
-      scheduler.on(UpdateScheduleCommand).resolves({ ScheduleArn: current.Arn });
-
-      // Act
-      const result = await newSchedule()[method]();
-
-      // Assess: UpdateSchedule cannot take the read-only fields; everything else must survive
-      const { $metadata, Arn, CreationDate, LastModificationDate, ...settings } = current;
-      expect(result).toEqual({ changed: true });
-      expect(scheduler.commandCalls(GetScheduleCommand)[0]?.args[0].input).toEqual({
-        Name: NAME,
-        GroupName: GROUP,
-      });
-      const updates = scheduler.commandCalls(UpdateScheduleCommand);
-      expect(updates).toHaveLength(1);
-      expect(updates[0]?.args[0].input).toEqual({ ...settings, State: to });
-    },
-  );
-
-  it.each([
-    ['enable', 'ENABLED'],
-    ['disable', 'DISABLED'],
-  ] as const)('%s sends no update when the schedule is already %s', async (method, state) => {
-    scheduler.on(GetScheduleCommand).resolves(mainSchedule({ State: state }));
-
-    const result = await newSchedule()[method]();
-
-    expect(result).toEqual({ changed: false });
-    expect(scheduler.commandCalls(UpdateScheduleCommand)).toHaveLength(0);
-  });
-
-  it('names the schedule, its group and both variables when the schedule does not exist', async () => {
-    scheduler.on(GetScheduleCommand).rejects(notFound());
-
-    const error = await failureOf(newSchedule().enable());
-
-    expect(error).toBeInstanceOf(ConfigError);
-    for (const expected of [NAME, GROUP, 'REFRESH_SCHEDULE_NAME', 'REFRESH_SCHEDULE_GROUP']) {
-      expect(error.message).toContain(expected);
-    }
-    expect(scheduler.commandCalls(UpdateScheduleCommand)).toHaveLength(0);
-  });
-
-  it("says the role's permissions are missing when the update is denied", async () => {
-    scheduler.on(GetScheduleCommand).resolves(mainSchedule({ State: 'DISABLED' }));
-    scheduler.on(UpdateScheduleCommand).rejects(awsError('AccessDeniedException'));
-
-    const error = await failureOf(newSchedule().enable());
-
-    expect(error).toBeInstanceOf(ConfigError);
-    expect(error.message).toContain('scheduler:UpdateSchedule');
-    expect(error.message).toContain('iam:PassRole');
-    expect(error.message).toMatch(/role/);
-  });
-
-  it('lets other AWS errors through unchanged', async () => {
-    const throttled = awsError('ThrottlingException');
-    scheduler.on(GetScheduleCommand).rejects(throttled);
-
-    expect(await failureOf(newSchedule().disable())).toBe(throttled);
-  });
+afterEach(() => {
+  scheduler.restore();
 });
 
 describe('describe', () => {
@@ -190,6 +124,33 @@ describe('describe', () => {
     expect((await newSchedule().describe()).state).toBe('DISABLED');
   });
 
+  it('reads the main schedule of the configured group', async () => {
+    scheduler.on(GetScheduleCommand).resolves(mainSchedule());
+
+    await newSchedule().describe();
+
+    expect(scheduler.commandCalls(GetScheduleCommand).map((call) => call.args[0].input)).toEqual([
+      { Name: NAME, GroupName: GROUP },
+    ]);
+  });
+
+  it('reports a schedule without a state as enabled, as Scheduler does', async () => {
+    scheduler.on(GetScheduleCommand).resolves(mainSchedule({ State: undefined }));
+
+    expect((await newSchedule().describe()).state).toBe('ENABLED');
+  });
+
+  it('names the schedule, its group and both variables when the schedule does not exist', async () => {
+    scheduler.on(GetScheduleCommand).rejects(notFound());
+
+    const error = await failureOf(newSchedule().describe());
+
+    expect(error).toBeInstanceOf(ConfigError);
+    for (const expected of [NAME, GROUP, 'REFRESH_SCHEDULE_NAME', 'REFRESH_SCHEDULE_GROUP']) {
+      expect(error.message).toContain(expected);
+    }
+  });
+
   it("says the role's permissions are missing when reading is denied", async () => {
     scheduler.on(GetScheduleCommand).rejects(awsError('AccessDeniedException'));
 
@@ -197,6 +158,16 @@ describe('describe', () => {
 
     expect(error).toBeInstanceOf(ConfigError);
     expect(error.message).toContain('scheduler:GetSchedule');
+    expect(error.message).toContain(NAME);
+    expect(error.message).toMatch(/role/);
+    expect(error.message).not.toContain('iam:PassRole');
+  });
+
+  it('lets other AWS errors through unchanged', async () => {
+    const throttled = awsError('ThrottlingException');
+    scheduler.on(GetScheduleCommand).rejects(throttled);
+
+    expect(await failureOf(newSchedule().describe())).toBe(throttled);
   });
 });
 
@@ -301,6 +272,30 @@ describe('scheduleFollowUp', () => {
     expect(createdInputs()[0]?.ScheduleExpression).toBe(expected);
   });
 
+  it('refuses to create a follow-up when the main schedule has no target, and creates nothing', async () => {
+    scheduler.on(GetScheduleCommand).resolves(mainSchedule({ Target: undefined }));
+
+    const error = await failureOf(newSchedule().scheduleFollowUp(NOW));
+
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.message).toContain(NAME);
+    expect(error.message).toMatch(/[Rr]edeploy/);
+    expect(createdInputs()).toHaveLength(0);
+  });
+
+  it('mentions iam:PassRole when moving the pending follow-up is denied', async () => {
+    scheduler.on(GetScheduleCommand).resolves(mainSchedule({ State: 'ENABLED' }));
+    scheduler.on(CreateScheduleCommand).rejects(conflict());
+    scheduler.on(UpdateScheduleCommand).rejects(awsError('AccessDeniedException'));
+
+    const error = await failureOf(newSchedule().scheduleFollowUp(NOW));
+
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.message).toContain('scheduler:UpdateSchedule');
+    expect(error.message).toContain(`${NAME}-retry`);
+    expect(error.message).toContain('iam:PassRole');
+  });
+
   it('mentions iam:PassRole when creating the follow-up is denied', async () => {
     scheduler.on(GetScheduleCommand).resolves(mainSchedule({ State: 'ENABLED' }));
     scheduler.on(CreateScheduleCommand).rejects(awsError('AccessDeniedException'));
@@ -320,6 +315,56 @@ describe('scheduleFollowUp', () => {
     expect(error).toBeInstanceOf(ConfigError);
     expect(error.message).toContain('REFRESH_SCHEDULE_NAME');
     expect(createdInputs()).toHaveLength(0);
+  });
+});
+
+describe('followUpTime', () => {
+  it('reads the pending follow-up, not the main schedule, and returns its run time in UTC', async () => {
+    // Prepare
+    scheduler
+      .on(GetScheduleCommand, { Name: `${NAME}-retry` })
+      .resolves({ Name: `${NAME}-retry`, ScheduleExpression: 'at(2026-11-30T08:05:00)' });
+
+    // Act
+    const time = await newSchedule().followUpTime();
+
+    // Assess
+    expect(time).toEqual(new Date('2026-11-30T08:05:00.000Z'));
+    expect(scheduler.commandCalls(GetScheduleCommand).map((call) => call.args[0].input)).toEqual([
+      { Name: `${NAME}-retry`, GroupName: GROUP },
+    ]);
+  });
+
+  it('returns undefined when no follow-up is pending', async () => {
+    scheduler.on(GetScheduleCommand).rejects(notFound());
+
+    expect(await newSchedule().followUpTime()).toBeUndefined();
+  });
+
+  it('returns undefined when the follow-up is not a one-time schedule', async () => {
+    scheduler
+      .on(GetScheduleCommand)
+      .resolves({ Name: `${NAME}-retry`, ScheduleExpression: 'rate(5 minutes)' });
+
+    expect(await newSchedule().followUpTime()).toBeUndefined();
+  });
+
+  it("says the role's permissions are missing when reading the follow-up is denied", async () => {
+    scheduler.on(GetScheduleCommand).rejects(awsError('AccessDeniedException'));
+
+    const error = await failureOf(newSchedule().followUpTime());
+
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.message).toContain('scheduler:GetSchedule');
+    expect(error.message).toContain(`${NAME}-retry`);
+    expect(error.message).not.toContain('iam:PassRole');
+  });
+
+  it('lets other AWS errors through unchanged', async () => {
+    const throttled = awsError('ThrottlingException');
+    scheduler.on(GetScheduleCommand).rejects(throttled);
+
+    expect(await failureOf(newSchedule().followUpTime())).toBe(throttled);
   });
 });
 
@@ -349,6 +394,43 @@ describe('cancelFollowUp', () => {
     expect(error).toBeInstanceOf(ConfigError);
     expect(error.message).toContain('scheduler:DeleteSchedule');
   });
+});
+
+describe('the main schedule', () => {
+  let aws: InMemoryScheduler;
+
+  beforeEach(() => {
+    aws = new InMemoryScheduler();
+  });
+
+  afterEach(() => {
+    aws.restore();
+  });
+
+  it.each(['ENABLED', 'DISABLED'] as const)(
+    'is never updated, whatever RefreshSchedule does, while it is %s',
+    async (state) => {
+      // Prepare: the template owns the main schedule
+      aws.seedRefreshSchedule(NAME, GROUP, { State: state });
+      const deployed = structuredClone(aws.get(NAME, GROUP));
+      const schedule = newSchedule();
+
+      // Act: every operation, including creating, moving, reading and cancelling a follow-up
+      const described = await schedule.describe();
+      await schedule.scheduleFollowUp(new Date('2026-11-30T08:20:00.000Z'));
+      await schedule.scheduleFollowUp(new Date('2026-11-30T08:05:00.000Z'));
+      const pending = await schedule.followUpTime();
+      await schedule.cancelFollowUp();
+
+      // Assess
+      expect(described.state).toBe(state);
+      expect(pending).toEqual(new Date('2026-11-30T08:05:00.000Z'));
+      const updated = aws.mock.commandCalls(UpdateScheduleCommand).map((call) => call.args[0].input.Name);
+      expect(updated).toEqual([`${NAME}-retry`]);
+      expect(aws.get(NAME, GROUP)).toEqual(deployed);
+      expect(aws.get(`${NAME}-retry`, GROUP)).toBeUndefined();
+    },
+  );
 });
 
 describe('followUpScheduleName', () => {

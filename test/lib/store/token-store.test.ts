@@ -1,26 +1,48 @@
 import {
   DecryptionFailure,
   DescribeSecretCommand,
+  EncryptionFailure,
   GetSecretValueCommand,
   PutSecretValueCommand,
+  ResourceExistsException,
   ResourceNotFoundException,
   SecretsManagerClient,
   SecretsManagerServiceException,
 } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
-import type { AccessTokenDocument, CredentialsDocument } from '../../../functions/lib/documents.js';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type {
+  AccessTokenDocument,
+  ConnectionFields,
+  CredentialsDocument,
+  StoredCredentials,
+  TokenRecord,
+} from '../../../functions/lib/documents.js';
 import { ConfigError } from '../../../functions/lib/errors.js';
 import { TokenStore } from '../../../functions/lib/store/token-store.js';
+import { InMemorySecretsManager } from '../../support/in-memory-aws.js';
 
 const CREDENTIALS_ID = 'zoho/crm/credentials';
 const ACCESS_TOKEN_ID = 'zoho/crm/access-token';
 
 const CLIENT_ID = '1000.CLIENTIDVALUE';
 const CLIENT_SECRET = 'client-secret-value-0123456789';
+const ROTATED_CLIENT_SECRET = 'rotated-client-secret-value-9876543210';
 const REFRESH_TOKEN = '1000.refresh-token-value.abcdef';
+const NEW_REFRESH_TOKEN = '1000.new-refresh-token-value.fedcba';
 const ACCESS_TOKEN = '1000.access-token-value.abcdef';
-const SECRET_VALUES = [CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, ACCESS_TOKEN];
+const NEW_ACCESS_TOKEN = '1000.new-access-token-value.fedcba';
+const SECRET_VALUES = [
+  CLIENT_ID,
+  CLIENT_SECRET,
+  ROTATED_CLIENT_SECRET,
+  REFRESH_TOKEN,
+  NEW_REFRESH_TOKEN,
+  ACCESS_TOKEN,
+  NEW_ACCESS_TOKEN,
+];
+
+const CLIENT_ONLY: StoredCredentials = { client_id: CLIENT_ID, client_secret: CLIENT_SECRET };
 
 const CONNECTED: CredentialsDocument = {
   client_id: CLIENT_ID,
@@ -40,13 +62,34 @@ const FRESH_TOKEN: AccessTokenDocument = {
   refreshed_at: '2026-11-30T08:00:00.000Z',
 };
 
+/** Every connection field, in the order the store writes them. */
+const ALL_FIELDS: ConnectionFields = {
+  connection_state: 'connected',
+  state_reason: 'exchanged',
+  state_since: '2026-11-30T08:00:00.000Z',
+  connected_at: '2026-11-30T08:00:00.000Z',
+  last_failure_at: '2026-11-30T08:30:00.000Z',
+  last_failure_error: 'ZohoUnavailableError',
+  retry_after: '2026-11-30T08:35:00.000Z',
+  claimed_until: '2026-11-30T08:31:00.000Z',
+};
+
+const TIME_FIELDS = [
+  'state_since',
+  'connected_at',
+  'last_failure_at',
+  'retry_after',
+  'claimed_until',
+] as const;
+
 const UUID_SHAPE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-const secretsManager = mockClient(SecretsManagerClient);
+// Re-created before each test: the in-memory fake below replaces the stub while it is in use.
+let secretsManager = mockClient(SecretsManagerClient);
 
-function newStore(): TokenStore {
+function newStore(client = new SecretsManagerClient({})): TokenStore {
   return new TokenStore({
-    client: new SecretsManagerClient({}),
+    client,
     credentialsSecretId: CREDENTIALS_ID,
     accessTokenSecretId: ACCESS_TOKEN_ID,
   });
@@ -58,7 +101,7 @@ function storedCredentials(secretString: string | undefined, versionId = 'versio
     .resolves({ SecretString: secretString, VersionId: versionId });
 }
 
-function storedAccessToken(secretString: string | undefined, versionId = 'version-1'): void {
+function storedTokenRecord(secretString: string | undefined, versionId = 'version-1'): void {
   secretsManager
     .on(GetSecretValueCommand, { SecretId: ACCESS_TOKEN_ID })
     .resolves({ SecretString: secretString, VersionId: versionId });
@@ -80,22 +123,25 @@ function notFound(): ResourceNotFoundException {
   });
 }
 
-async function failureOf(action: Promise<unknown>): Promise<Error> {
+function versionExists(): ResourceExistsException {
+  return new ResourceExistsException({
+    $metadata: {},
+    message: 'A resource with the ID you requested already exists.',
+  });
+}
+
+async function failureOf(action: Promise<unknown>, ...alsoSecret: string[]): Promise<Error> {
   try {
     await action;
   } catch (error) {
     expect(error).toBeInstanceOf(Error);
-    expectNoSecretValueIn(error as Error);
+    for (const value of [...SECRET_VALUES, ...alsoSecret]) {
+      expect((error as Error).message).not.toContain(value);
+      expect(String(error)).not.toContain(value);
+    }
     return error as Error;
   }
   throw new Error('expected the call to fail, but it succeeded');
-}
-
-function expectNoSecretValueIn(error: Error): void {
-  for (const value of SECRET_VALUES) {
-    expect(error.message).not.toContain(value);
-    expect(String(error)).not.toContain(value);
-  }
 }
 
 function writes(): {
@@ -110,20 +156,43 @@ function writes(): {
   }));
 }
 
+/**
+ * A client whose first `times` PutSecretValue calls are each preceded by `otherWriter`: another
+ * writer that gets in between this store's read and its write.
+ */
+function clientWithWriterBeforePut(otherWriter: () => Promise<unknown>, times = 1): SecretsManagerClient {
+  const client = new SecretsManagerClient({});
+  const send = client.send.bind(client) as (command: unknown) => Promise<unknown>;
+  let remaining = times;
+  const sendAfterOtherWriter = async (command: unknown): Promise<unknown> => {
+    if (command instanceof PutSecretValueCommand && remaining > 0) {
+      remaining -= 1;
+      await otherWriter();
+    }
+    return send(command);
+  };
+  Object.assign(client, { send: sendAfterOtherWriter });
+  return client;
+}
+
 beforeEach(() => {
-  secretsManager.reset();
+  secretsManager = mockClient(SecretsManagerClient);
+});
+
+afterEach(() => {
+  secretsManager.restore();
 });
 
 describe('readCredentials', () => {
-  it('reads the current version of the credentials secret', async () => {
+  it('returns the current version of the credentials secret and its version id', async () => {
     // Prepare
-    storedCredentials(JSON.stringify(CONNECTED));
+    storedCredentials(JSON.stringify(CONNECTED), 'version-7');
 
     // Act
-    const credentials = await newStore().readCredentials();
+    const read = await newStore().readCredentials();
 
     // Assess
-    expect(credentials).toEqual(CONNECTED);
+    expect(read).toEqual({ value: CONNECTED, versionId: 'version-7' });
     expect(secretsManager.commandCalls(GetSecretValueCommand)[0]?.args[0].input).toEqual({
       SecretId: CREDENTIALS_ID,
       VersionStage: 'AWSCURRENT',
@@ -134,29 +203,29 @@ describe('readCredentials', () => {
     ['an empty string', ''],
     ['an empty object', '{}'],
   ])('returns no credentials when the secret holds %s', async (_, secretString) => {
-    storedCredentials(secretString);
+    storedCredentials(secretString, 'version-1');
 
-    expect(await newStore().readCredentials()).toEqual({});
+    expect(await newStore().readCredentials()).toEqual({ value: {}, versionId: 'version-1' });
   });
 
-  it('returns no credentials when the secret exists but has never had a value', async () => {
+  it('returns no credentials and no version when the secret exists but has never had a value', async () => {
     // Prepare: a secret created without a value has no AWSCURRENT version
     secretsManager.on(GetSecretValueCommand).rejects(notFound());
     secretsManager
       .on(DescribeSecretCommand)
       .resolves({ ARN: 'arn:aws:secretsmanager:eu-west-1:1:secret:x', Name: CREDENTIALS_ID });
 
-    // Act + Assess
-    expect(await newStore().readCredentials()).toEqual({});
+    // Act
+    const read = await newStore().readCredentials();
+
+    // Assess
+    expect(read).toEqual({ value: {}, versionId: undefined });
   });
 
   it('returns the client alone before the first exchange', async () => {
-    storedCredentials(JSON.stringify({ client_id: CLIENT_ID, client_secret: CLIENT_SECRET }));
+    storedCredentials(JSON.stringify(CLIENT_ONLY));
 
-    expect(await newStore().readCredentials()).toEqual({
-      client_id: CLIENT_ID,
-      client_secret: CLIENT_SECRET,
-    });
+    expect((await newStore().readCredentials()).value).toEqual(CLIENT_ONLY);
   });
 
   it('refuses a malformed secret without quoting it and writes nothing', async () => {
@@ -172,7 +241,16 @@ describe('readCredentials', () => {
     expect(secretsManager.commandCalls(PutSecretValueCommand)).toHaveLength(0);
   });
 
-  it('refuses a secret stored as binary', async () => {
+  it('refuses a field that is not a string, naming the field without quoting it', async () => {
+    storedCredentials(JSON.stringify({ client_id: CLIENT_ID, client_secret: { value: CLIENT_SECRET } }));
+
+    const error = await failureOf(newStore().readCredentials());
+
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.message).toContain('client_secret');
+  });
+
+  it('refuses a secret stored as binary without quoting it', async () => {
     secretsManager
       .on(GetSecretValueCommand)
       .resolves({ SecretBinary: new TextEncoder().encode(CLIENT_SECRET), VersionId: 'v1' });
@@ -181,47 +259,138 @@ describe('readCredentials', () => {
 
     expect(error).toBeInstanceOf(ConfigError);
     expect(error.message).toContain('binary');
+    expect(error.message).toContain(CREDENTIALS_ID);
   });
 });
 
-describe('readAccessToken', () => {
-  it('returns the stored access token', async () => {
-    storedAccessToken(JSON.stringify(FRESH_TOKEN));
+describe('readTokenRecord', () => {
+  it('returns the token, every connection field and the version id', async () => {
+    // Prepare
+    storedTokenRecord(JSON.stringify({ ...FRESH_TOKEN, ...ALL_FIELDS }), 'version-3');
 
-    expect(await newStore().readAccessToken()).toEqual(FRESH_TOKEN);
+    // Act
+    const read = await newStore().readTokenRecord();
+
+    // Assess
+    expect(read).toEqual({
+      value: { token: FRESH_TOKEN, state: 'connected', fields: ALL_FIELDS },
+      versionId: 'version-3',
+    });
+    expect(secretsManager.commandCalls(GetSecretValueCommand)[0]?.args[0].input).toEqual({
+      SecretId: ACCESS_TOKEN_ID,
+      VersionStage: 'AWSCURRENT',
+    });
+  });
+
+  it('takes the stored connection_state over the presence of a token', async () => {
+    storedTokenRecord(
+      JSON.stringify({
+        ...FRESH_TOKEN,
+        connection_state: 'needs-reconnect',
+        state_reason: 'refresh-token-revoked',
+      }),
+    );
+
+    const { value } = await newStore().readTokenRecord();
+
+    expect(value.state).toBe('needs-reconnect');
+    expect(value.token).toEqual(FRESH_TOKEN);
+    expect(value.fields).toEqual({
+      connection_state: 'needs-reconnect',
+      state_reason: 'refresh-token-revoked',
+    });
+  });
+
+  it('means connected when a token is stored without a state (written before states were recorded)', async () => {
+    storedTokenRecord(JSON.stringify(FRESH_TOKEN));
+
+    const { value } = await newStore().readTokenRecord();
+
+    expect(value).toEqual({ token: FRESH_TOKEN, state: 'connected', fields: {} });
   });
 
   it.each([
     ['is empty', ''],
-    ['holds no access token', '{}'],
-  ])('reports "not connected" (undefined) when the secret %s', async (_, secretString) => {
-    storedAccessToken(secretString);
+    ['holds an empty object', '{}'],
+  ])('means not connected, with no token, when the secret %s', async (_, secretString) => {
+    storedTokenRecord(secretString);
 
-    expect(await newStore().readAccessToken()).toBeUndefined();
+    const { value } = await newStore().readTokenRecord();
+
+    expect(value).toEqual({ token: undefined, state: 'not-connected', fields: {} });
+  });
+
+  it('returns the connection fields when no token is stored', async () => {
+    const fields: ConnectionFields = {
+      connection_state: 'needs-reconnect',
+      state_reason: 'refresh-token-revoked',
+      state_since: '2026-11-30T08:40:00.000Z',
+    };
+    storedTokenRecord(JSON.stringify(fields));
+
+    const { value } = await newStore().readTokenRecord();
+
+    expect(value).toEqual({ token: undefined, state: 'needs-reconnect', fields });
+  });
+
+  it('refuses an unknown connection_state without quoting it, and writes nothing', async () => {
+    const unknownState = 'half-connected-QX7';
+    storedTokenRecord(JSON.stringify({ ...FRESH_TOKEN, connection_state: unknownState }));
+
+    const error = await failureOf(newStore().readTokenRecord(), unknownState);
+
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.message).toContain('connection_state');
+    expect(error.message).toContain(ACCESS_TOKEN_ID);
+    expect(secretsManager.commandCalls(PutSecretValueCommand)).toHaveLength(0);
+  });
+
+  it.each(TIME_FIELDS)('refuses a %s that is not an ISO-8601 time, without quoting it', async (field) => {
+    const notATime = 'sometime-soon-ZK4';
+    storedTokenRecord(JSON.stringify({ ...FRESH_TOKEN, [field]: notATime }));
+
+    const error = await failureOf(newStore().readTokenRecord(), notATime);
+
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.message).toContain(field);
+    expect(error.message).toContain('ISO-8601');
   });
 
   it('refuses a token without its expiry, without quoting the token', async () => {
     const { expires_at: _dropped, ...withoutExpiry } = FRESH_TOKEN;
-    storedAccessToken(JSON.stringify(withoutExpiry));
+    storedTokenRecord(JSON.stringify(withoutExpiry));
 
-    const error = await failureOf(newStore().readAccessToken());
+    const error = await failureOf(newStore().readTokenRecord());
 
     expect(error).toBeInstanceOf(ConfigError);
     expect(error.message).toContain('expires_at');
     expect(secretsManager.commandCalls(PutSecretValueCommand)).toHaveLength(0);
   });
+
+  it('refuses a secret stored as binary without quoting it', async () => {
+    secretsManager
+      .on(GetSecretValueCommand)
+      .resolves({ SecretBinary: new TextEncoder().encode(ACCESS_TOKEN), VersionId: 'v1' });
+
+    const error = await failureOf(newStore().readTokenRecord());
+
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.message).toContain('binary');
+  });
 });
 
 describe('read errors an operator can fix', () => {
-  it.each([
+  const reads = [
     ['credentials', CREDENTIALS_ID, 'CREDENTIALS_SECRET_ID', (store: TokenStore) => store.readCredentials()],
     [
       'access-token',
       ACCESS_TOKEN_ID,
       'ACCESS_TOKEN_SECRET_ID',
-      (store: TokenStore) => store.readAccessToken(),
+      (store: TokenStore) => store.readTokenRecord(),
     ],
-  ])(
+  ] as const;
+
+  it.each(reads)(
     'names the %s secret and its variable when the secret does not exist',
     async (_, secretId, envName, read) => {
       // Prepare
@@ -238,42 +407,49 @@ describe('read errors an operator can fix', () => {
     },
   );
 
-  it("says the function's role lacks access, and how to fix it, when access is denied", async () => {
-    secretsManager.on(GetSecretValueCommand).rejects(awsError('AccessDeniedException'));
+  it.each(reads)(
+    'says the role may not read the %s secret, and how to fix it, when access is denied',
+    async (_, secretId, _envName, read) => {
+      secretsManager.on(GetSecretValueCommand).rejects(awsError('AccessDeniedException'));
 
-    const error = await failureOf(newStore().readCredentials());
+      const error = await failureOf(read(newStore()));
 
-    expect(error).toBeInstanceOf(ConfigError);
-    expect(error.message).toContain(CREDENTIALS_ID);
-    expect(error.message).toMatch(/role/);
-    expect(error.message).toMatch(/grant/i);
-    expect(error.message).toMatch(/redeploy/);
-  });
+      expect(error).toBeInstanceOf(ConfigError);
+      expect(error.message).toContain(secretId);
+      expect(error.message).toContain('secretsmanager:GetSecretValue');
+      expect(error.message).toContain('grantRead');
+      expect(error.message).toMatch(/redeploy/);
+    },
+  );
 
-  it('points at the KMS key when Secrets Manager cannot decrypt the secret', async () => {
-    secretsManager
-      .on(GetSecretValueCommand)
-      .rejects(new DecryptionFailure({ $metadata: {}, message: 'KMS access denied' }));
+  it.each(reads)(
+    'points at the KMS key when Secrets Manager cannot decrypt the %s secret',
+    async (_, secretId, _envName, read) => {
+      secretsManager
+        .on(GetSecretValueCommand)
+        .rejects(new DecryptionFailure({ $metadata: {}, message: 'KMS access denied' }));
 
-    const error = await failureOf(newStore().readAccessToken());
+      const error = await failureOf(read(newStore()));
 
-    expect(error).toBeInstanceOf(ConfigError);
-    expect(error.message).toContain('KMS key');
-    expect(error.message).toContain(ACCESS_TOKEN_ID);
-  });
+      expect(error).toBeInstanceOf(ConfigError);
+      expect(error.message).toContain('KMS key');
+      expect(error.message).toContain('kms:Decrypt');
+      expect(error.message).toContain(secretId);
+    },
+  );
 
   it('lets other AWS errors through unchanged', async () => {
     const throttled = awsError('ThrottlingException');
     secretsManager.on(GetSecretValueCommand).rejects(throttled);
 
-    const error = await failureOf(newStore().readCredentials());
+    const error = await failureOf(newStore().readTokenRecord());
 
     expect(error).toBe(throttled);
   });
 });
 
-describe('saveCredentials', () => {
-  it('writes the document as JSON with keys in a stable order', async () => {
+describe('putCredentials', () => {
+  it('writes the document as JSON with keys in a stable order, as the version after the one read', async () => {
     // Prepare: the same document with its keys in another order
     const shuffled: CredentialsDocument = {
       connected_at: CONNECTED.connected_at,
@@ -287,7 +463,7 @@ describe('saveCredentials', () => {
     secretsManager.on(PutSecretValueCommand).resolves({});
 
     // Act
-    await newStore().saveCredentials(shuffled);
+    const outcome = await newStore().putCredentials(shuffled, 'version-1');
 
     // Assess
     expect(writes()).toEqual([
@@ -297,243 +473,461 @@ describe('saveCredentials', () => {
         token: expect.stringMatching(UUID_SHAPE),
       },
     ]);
+    expect(outcome).toEqual({ written: true, versionId: writes()[0]?.token });
   });
 
   it('stores no scope when Zoho returned none', async () => {
     const { scope: _none, ...withoutScope } = CONNECTED;
     secretsManager.on(PutSecretValueCommand).resolves({});
 
-    await newStore().saveCredentials(withoutScope);
+    await newStore().putCredentials(withoutScope, 'version-1');
 
     expect(JSON.parse(writes()[0]?.secretString ?? '')).toEqual(withoutScope);
   });
 
-  it('refuses an incomplete document, naming the missing fields, and sends nothing', async () => {
+  it.each([
+    ['the client alone (before the first exchange, after a disconnect)', CLIENT_ONLY],
+    ['nothing at all', {}],
+  ])('accepts %s', async (_, document) => {
+    secretsManager.on(PutSecretValueCommand).resolves({});
+
+    const outcome = await newStore().putCredentials(document, 'version-1');
+
+    expect(outcome.written).toBe(true);
+    expect(writes().map((write) => JSON.parse(write.secretString ?? ''))).toEqual([document]);
+  });
+
+  it('refuses a document with a refresh token but without the rest, naming the missing fields, and sends nothing', async () => {
     // Prepare
-    const incomplete = {
-      ...CONNECTED,
-      refresh_token: '',
-      connected_at: undefined,
-    } as unknown as CredentialsDocument;
+    const incomplete: StoredCredentials = { ...CLIENT_ONLY, refresh_token: REFRESH_TOKEN };
 
     // Act
-    const error = await failureOf(newStore().saveCredentials(incomplete));
+    const error = await failureOf(newStore().putCredentials(incomplete, 'version-1'));
 
-    // Assess
+    // Assess: a bug in the caller, not a configuration error
     expect(error).not.toBeInstanceOf(ConfigError);
-    expect(error.message).toContain('refresh_token');
+    for (const field of ['accounts_url', 'api_domain', 'connected_at']) {
+      expect(error.message).toContain(field);
+    }
+    expect(secretsManager.calls()).toHaveLength(0);
+  });
+
+  it.each(['client_id', 'client_secret', 'accounts_url', 'api_domain', 'connected_at'] as const)(
+    'refuses a connected document without %s and sends nothing',
+    async (field) => {
+      const incomplete: StoredCredentials = { ...CONNECTED, [field]: undefined };
+
+      const error = await failureOf(newStore().putCredentials(incomplete, 'version-1'));
+
+      expect(error.message).toContain(field);
+      expect(secretsManager.calls()).toHaveLength(0);
+    },
+  );
+
+  it('refuses a connected_at that is not a time, without quoting it', async () => {
+    const error = await failureOf(
+      newStore().putCredentials({ ...CONNECTED, connected_at: 'yesterday-RT3' }, 'version-1'),
+      'yesterday-RT3',
+    );
+
     expect(error.message).toContain('connected_at');
     expect(secretsManager.calls()).toHaveLength(0);
   });
-
-  it.each([
-    'client_id',
-    'client_secret',
-    'refresh_token',
-    'accounts_url',
-    'api_domain',
-    'connected_at',
-  ] as const)('refuses a document without %s', async (field) => {
-    const incomplete = { ...CONNECTED, [field]: undefined } as unknown as CredentialsDocument;
-
-    const error = await failureOf(newStore().saveCredentials(incomplete));
-
-    expect(error.message).toContain(field);
-    expect(secretsManager.calls()).toHaveLength(0);
-  });
-
-  it('says the role may not write when PutSecretValue is denied', async () => {
-    secretsManager.on(PutSecretValueCommand).rejects(awsError('AccessDeniedException'));
-
-    const error = await failureOf(newStore().saveCredentials(CONNECTED));
-
-    expect(error).toBeInstanceOf(ConfigError);
-    expect(error.message).toContain('secretsmanager:PutSecretValue');
-  });
 });
 
-describe('idempotency token of a write', () => {
-  it('is the same for a retried write of the same document, so no second version is created', async () => {
+describe('putTokenRecord', () => {
+  it('writes the token and the connection fields to the access-token secret, keys in a stable order', async () => {
+    // Prepare: token and fields with their keys in reverse order
+    const reversedToken = Object.fromEntries(Object.entries(FRESH_TOKEN).reverse()) as AccessTokenDocument;
+    const reversedFields = Object.fromEntries(Object.entries(ALL_FIELDS).reverse()) as ConnectionFields;
     secretsManager.on(PutSecretValueCommand).resolves({});
 
-    await newStore().saveAccessToken(FRESH_TOKEN);
-    await newStore().saveAccessToken({ ...FRESH_TOKEN });
+    // Act
+    const outcome = await newStore().putTokenRecord(reversedToken, reversedFields, 'version-1');
 
-    const [first, retry] = writes();
-    expect(first?.token).toMatch(UUID_SHAPE);
-    expect(retry?.token).toBe(first?.token);
-  });
-
-  it('differs for a different document', async () => {
-    secretsManager.on(PutSecretValueCommand).resolves({});
-
-    await newStore().saveAccessToken(FRESH_TOKEN);
-    await newStore().saveAccessToken({ ...FRESH_TOKEN, refreshed_at: '2026-11-30T08:50:00.000Z' });
-
-    const [first, second] = writes();
-    expect(second?.token).toMatch(UUID_SHAPE);
-    expect(second?.token).not.toBe(first?.token);
-  });
-});
-
-describe('saveAccessToken', () => {
-  it('writes the access-token document to the access-token secret only', async () => {
-    secretsManager.on(PutSecretValueCommand).resolves({});
-
-    await newStore().saveAccessToken(FRESH_TOKEN);
-
+    // Assess
     expect(writes()).toEqual([
-      { secretId: ACCESS_TOKEN_ID, secretString: JSON.stringify(FRESH_TOKEN), token: expect.any(String) },
+      {
+        secretId: ACCESS_TOKEN_ID,
+        secretString: JSON.stringify({ ...FRESH_TOKEN, ...ALL_FIELDS }),
+        token: expect.stringMatching(UUID_SHAPE),
+      },
     ]);
+    expect(outcome).toEqual({ written: true, versionId: writes()[0]?.token });
   });
 
-  it('never writes a document without an access token', async () => {
+  it('writes the connection fields alone when there is no token', async () => {
+    const fields: ConnectionFields = {
+      connection_state: 'needs-reconnect',
+      state_reason: 'refresh-token-revoked',
+      state_since: '2026-11-30T08:40:00.000Z',
+    };
+    secretsManager.on(PutSecretValueCommand).resolves({});
+
+    await newStore().putTokenRecord(undefined, fields, 'version-1');
+
+    expect(writes()[0]?.secretString).toBe(JSON.stringify(fields));
+  });
+
+  it('never writes a token without an access token', async () => {
     const withoutToken = { ...FRESH_TOKEN, access_token: '' };
 
-    const error = await failureOf(newStore().saveAccessToken(withoutToken));
+    const error = await failureOf(newStore().putTokenRecord(withoutToken, {}, 'version-1'));
 
     expect(error.message).toContain('access_token');
     expect(secretsManager.calls()).toHaveLength(0);
   });
 
-  it('refuses an expiry that is not a time', async () => {
-    const error = await failureOf(newStore().saveAccessToken({ ...FRESH_TOKEN, expires_at: 'soon' }));
+  it('refuses an expiry that is not a time, without quoting it', async () => {
+    const error = await failureOf(
+      newStore().putTokenRecord({ ...FRESH_TOKEN, expires_at: 'soon-PL2' }, {}, 'version-1'),
+      'soon-PL2',
+    );
 
     expect(error.message).toContain('expires_at');
-    expect(error.message).not.toContain('soon');
+    expect(secretsManager.calls()).toHaveLength(0);
+  });
+
+  it.each(TIME_FIELDS)('refuses a %s that is not a time, without quoting it', async (field) => {
+    const error = await failureOf(
+      newStore().putTokenRecord(FRESH_TOKEN, { [field]: 'later-MN8' }, 'version-1'),
+      'later-MN8',
+    );
+
+    expect(error.message).toContain(field);
     expect(secretsManager.calls()).toHaveLength(0);
   });
 });
 
-describe('clearTokens', () => {
-  it('keeps the client id and secret, drops the refresh token and empties the access-token secret', async () => {
-    // Prepare
-    storedCredentials(JSON.stringify(CONNECTED));
-    storedAccessToken(JSON.stringify(FRESH_TOKEN));
-    secretsManager.on(PutSecretValueCommand).resolves({});
+describe('write errors an operator can fix', () => {
+  const puts = [
+    ['credentials', CREDENTIALS_ID, (store: TokenStore) => store.putCredentials(CONNECTED, 'version-1')],
+    [
+      'access-token',
+      ACCESS_TOKEN_ID,
+      (store: TokenStore) => store.putTokenRecord(FRESH_TOKEN, ALL_FIELDS, 'version-1'),
+    ],
+  ] as const;
 
-    // Act
-    await newStore().clearTokens();
+  it.each(puts)(
+    'says the role may not write the %s secret when PutSecretValue is denied',
+    async (_, id, put) => {
+      secretsManager.on(PutSecretValueCommand).rejects(awsError('AccessDeniedException'));
 
-    // Assess
-    const [credentials, accessToken] = writes();
-    expect(credentials?.secretId).toBe(CREDENTIALS_ID);
-    expect(JSON.parse(credentials?.secretString ?? '')).toEqual({
-      client_id: CLIENT_ID,
-      client_secret: CLIENT_SECRET,
-      accounts_url: CONNECTED.accounts_url,
-    });
-    expect(credentials?.secretString).not.toContain(REFRESH_TOKEN);
-    expect(accessToken).toEqual({
-      secretId: ACCESS_TOKEN_ID,
-      secretString: '{}',
-      token: expect.stringMatching(UUID_SHAPE),
-    });
-  });
+      const error = await failureOf(put(newStore()));
 
-  it('disconnects again after a reconnect, although the cleared documents are the same as last time', async () => {
-    // Prepare: the same content replaces two different current versions
-    secretsManager.on(PutSecretValueCommand).resolves({});
-    storedCredentials(JSON.stringify(CONNECTED), 'connected-first');
-    storedAccessToken(JSON.stringify(FRESH_TOKEN), 'token-first');
-    await newStore().clearTokens();
-    storedCredentials(
-      JSON.stringify({ ...CONNECTED, connected_at: '2026-12-01T08:00:00.000Z' }),
-      'connected-again',
-    );
-    storedAccessToken(JSON.stringify(FRESH_TOKEN), 'token-again');
+      expect(error).toBeInstanceOf(ConfigError);
+      expect(error.message).toContain(id);
+      expect(error.message).toContain('secretsmanager:PutSecretValue');
+      expect(error.message).toContain('grantWrite');
+    },
+  );
 
-    // Act
-    await newStore().clearTokens();
-
-    // Assess: a reused token would be ignored by Secrets Manager and leave the tokens current
-    const [firstCredentials, firstAccess, secondCredentials, secondAccess] = writes();
-    expect(secondCredentials?.secretString).toBe(firstCredentials?.secretString);
-    expect(secondCredentials?.token).not.toBe(firstCredentials?.token);
-    expect(secondAccess?.token).not.toBe(firstAccess?.token);
-  });
-
-  it('writes nothing when already disconnected', async () => {
-    storedCredentials(
-      JSON.stringify({
-        client_id: CLIENT_ID,
-        client_secret: CLIENT_SECRET,
-        accounts_url: CONNECTED.accounts_url,
-      }),
-    );
-    storedAccessToken('{}');
-
-    await newStore().clearTokens();
-
-    expect(writes()).toHaveLength(0);
-  });
-
-  it('changes nothing when the credentials secret is malformed', async () => {
-    storedCredentials('not json');
-    storedAccessToken(JSON.stringify(FRESH_TOKEN));
-
-    const error = await failureOf(newStore().clearTokens());
-
-    expect(error).toBeInstanceOf(ConfigError);
-    expect(writes()).toHaveLength(0);
-  });
-
-  it('changes nothing when the access-token secret cannot be read', async () => {
-    storedCredentials(JSON.stringify(CONNECTED));
+  it.each(puts)('points at the KMS key when the %s secret cannot be encrypted', async (_, id, put) => {
     secretsManager
-      .on(GetSecretValueCommand, { SecretId: ACCESS_TOKEN_ID })
-      .rejects(awsError('AccessDeniedException'));
+      .on(PutSecretValueCommand)
+      .rejects(new EncryptionFailure({ $metadata: {}, message: 'KMS access denied' }));
 
-    const error = await failureOf(newStore().clearTokens());
+    const error = await failureOf(put(newStore()));
 
     expect(error).toBeInstanceOf(ConfigError);
-    expect(writes()).toHaveLength(0);
+    expect(error.message).toContain('KMS key');
+    expect(error.message).toContain('kms:GenerateDataKey');
+    expect(error.message).toContain(id);
+  });
+
+  it('lets other AWS errors through unchanged', async () => {
+    const throttled = awsError('ThrottlingException');
+    secretsManager.on(PutSecretValueCommand).rejects(throttled);
+
+    const error = await failureOf(newStore().putCredentials(CONNECTED, 'version-1'));
+
+    expect(error).toBe(throttled);
   });
 });
 
-describe('snapshot and restore', () => {
-  it('puts back exactly what both secrets held, writing only the secret that changed', async () => {
-    // Prepare: a snapshot of a connected store, then the credentials were replaced
-    const before = JSON.stringify(CONNECTED);
-    storedCredentials(before, 'version-1');
-    storedAccessToken(JSON.stringify(FRESH_TOKEN));
+describe('compare-and-swap token of a write', () => {
+  beforeEach(() => {
     secretsManager.on(PutSecretValueCommand).resolves({});
-    const store = newStore();
-    const snapshot = await store.snapshot();
-    storedCredentials(JSON.stringify({ ...CONNECTED, refresh_token: '1000.newer.token' }), 'version-2');
+  });
 
+  it('depends on the version read only: two writers of one basis send the same token whatever they write', async () => {
     // Act
-    await store.restore(snapshot);
+    await newStore().putTokenRecord(FRESH_TOKEN, {}, 'version-1');
+    await newStore().putTokenRecord({ ...FRESH_TOKEN, access_token: NEW_ACCESS_TOKEN }, {}, 'version-1');
 
     // Assess
-    expect(snapshot.credentials).toEqual(CONNECTED);
-    expect(writes()).toEqual([
-      { secretId: CREDENTIALS_ID, secretString: before, token: expect.stringMatching(UUID_SHAPE) },
-    ]);
+    const [first, second] = writes();
+    expect(first?.secretString).not.toBe(second?.secretString);
+    expect(first?.token).toMatch(UUID_SHAPE);
+    expect(second?.token).toBe(first?.token);
   });
 
-  it('restores a secret that had no value as {}', async () => {
-    storedCredentials(undefined);
-    storedAccessToken(undefined);
-    secretsManager.on(PutSecretValueCommand).resolves({});
+  it('differs for another basis, even for the same document', async () => {
+    await newStore().putCredentials(CLIENT_ONLY, 'version-1');
+    await newStore().putCredentials(CLIENT_ONLY, 'version-2');
+
+    const [first, second] = writes();
+    expect(second?.secretString).toBe(first?.secretString);
+    expect(second?.token).toMatch(UUID_SHAPE);
+    expect(second?.token).not.toBe(first?.token);
+  });
+
+  it('differs between the two secrets for the same basis', async () => {
+    await newStore().putCredentials(CLIENT_ONLY, 'version-1');
+    await newStore().putTokenRecord(undefined, {}, 'version-1');
+
+    const [credentials, accessToken] = writes();
+    expect(accessToken?.token).not.toBe(credentials?.token);
+  });
+
+  it('is a stable UUID when the secret had no current version', async () => {
+    await newStore().putCredentials(CLIENT_ONLY, undefined);
+    await newStore().putCredentials(CLIENT_ONLY, undefined);
+
+    const [first, second] = writes();
+    expect(first?.token).toMatch(UUID_SHAPE);
+    expect(second?.token).toBe(first?.token);
+  });
+
+  it('reports "not written", without an error, when Secrets Manager says the version exists', async () => {
+    // Prepare: another writer already created the version after the one read
+    secretsManager.on(PutSecretValueCommand).rejects(versionExists());
+
+    // Act
+    const credentials = await newStore().putCredentials(CONNECTED, 'version-1');
+    const tokenRecord = await newStore().putTokenRecord(FRESH_TOKEN, ALL_FIELDS, 'version-1');
+
+    // Assess
+    expect(credentials).toEqual({ written: false });
+    expect(tokenRecord).toEqual({ written: false });
+  });
+});
+
+describe('compare-and-swap writes against Secrets Manager semantics', () => {
+  let aws: InMemorySecretsManager;
+
+  beforeEach(() => {
+    aws = new InMemorySecretsManager();
+    aws.create(CREDENTIALS_ID, CLIENT_ONLY);
+    aws.create(ACCESS_TOKEN_ID, {});
+  });
+
+  afterEach(() => {
+    aws.restore();
+  });
+
+  it('accepts a retried identical write as the write it repeats', async () => {
+    // Prepare
     const store = newStore();
-    const snapshot = await store.snapshot();
-    storedCredentials(JSON.stringify(CONNECTED), 'version-2');
+    const read = await store.readTokenRecord();
 
-    await store.restore(snapshot);
+    // Act
+    const first = await store.putTokenRecord(FRESH_TOKEN, ALL_FIELDS, read.versionId);
+    const retry = await store.putTokenRecord(FRESH_TOKEN, ALL_FIELDS, read.versionId);
 
-    expect(writes().map((write) => [write.secretId, write.secretString])).toEqual([
-      [CREDENTIALS_ID, '{}'],
-      [ACCESS_TOKEN_ID, '{}'],
-    ]);
+    // Assess
+    expect(first).toEqual({ written: true, versionId: expect.stringMatching(UUID_SHAPE) });
+    expect(retry).toEqual(first);
+    expect(aws.versionCount(ACCESS_TOKEN_ID)).toBe(2);
+    expect((await store.readTokenRecord()).versionId).toBe(first.written ? first.versionId : undefined);
   });
 
-  it('refuses a malformed credentials secret when taking the snapshot', async () => {
-    storedCredentials('not json');
-    storedAccessToken('{}');
+  it('lets the first of two writers that read the same version win, and tells the second', async () => {
+    // Prepare: both read the same version
+    const first = newStore();
+    const second = newStore();
+    const readByFirst = await first.readCredentials();
+    const readBySecond = await second.readCredentials();
 
-    const error = await failureOf(newStore().snapshot());
+    // Act
+    const firstOutcome = await first.putCredentials(
+      { ...readByFirst.value, client_secret: ROTATED_CLIENT_SECRET },
+      readByFirst.versionId,
+    );
+    const secondOutcome = await second.putCredentials(
+      { ...CONNECTED, ...readBySecond.value },
+      readBySecond.versionId,
+    );
+
+    // Assess
+    expect(readBySecond.versionId).toBe(readByFirst.versionId);
+    expect(firstOutcome.written).toBe(true);
+    expect(secondOutcome).toEqual({ written: false });
+    expect(aws.jsonOf(CREDENTIALS_ID)).toEqual({
+      client_id: CLIENT_ID,
+      client_secret: ROTATED_CLIENT_SECRET,
+    });
+  });
+});
+
+describe('replaceCredentials', () => {
+  let aws: InMemorySecretsManager;
+
+  beforeEach(() => {
+    aws = new InMemorySecretsManager();
+    aws.create(CREDENTIALS_ID, CLIENT_ONLY);
+  });
+
+  afterEach(() => {
+    aws.restore();
+  });
+
+  function connect(current: StoredCredentials): StoredCredentials {
+    return { ...CONNECTED, ...current, refresh_token: NEW_REFRESH_TOKEN };
+  }
+
+  /** Another writer (say, an operator rotating the client secret) that reads and writes in between. */
+  async function rotateClientSecret(): Promise<void> {
+    const other = newStore();
+    const read = await other.readCredentials();
+    await other.putCredentials({ ...read.value, client_secret: ROTATED_CLIENT_SECRET }, read.versionId);
+  }
+
+  it('builds the new document from the current one and returns what it replaced', async () => {
+    // Act
+    const result = await newStore().replaceCredentials(connect);
+
+    // Assess
+    expect(result.replaced).toEqual(CLIENT_ONLY);
+    expect(aws.jsonOf(CREDENTIALS_ID)).toEqual({ ...CONNECTED, refresh_token: NEW_REFRESH_TOKEN });
+    expect((await newStore().readCredentials()).versionId).toBe(result.versionId);
+  });
+
+  it('builds again on top of what another writer stored between its read and its write', async () => {
+    // Prepare
+    const seen: StoredCredentials[] = [];
+    const store = newStore(clientWithWriterBeforePut(rotateClientSecret));
+
+    // Act
+    const result = await store.replaceCredentials((current) => {
+      seen.push(current);
+      return connect(current);
+    });
+
+    // Assess: the other writer's change survives, and ours is on top of it
+    expect(seen).toEqual([CLIENT_ONLY, { ...CLIENT_ONLY, client_secret: ROTATED_CLIENT_SECRET }]);
+    expect(result.replaced).toEqual({ ...CLIENT_ONLY, client_secret: ROTATED_CLIENT_SECRET });
+    expect(aws.jsonOf(CREDENTIALS_ID)).toEqual({
+      ...CONNECTED,
+      client_secret: ROTATED_CLIENT_SECRET,
+      refresh_token: NEW_REFRESH_TOKEN,
+    });
+    expect((await newStore().readCredentials()).versionId).toBe(result.versionId);
+  });
+
+  it('gives up after 5 attempts when something writes the secret in a loop, writing nothing of its own', async () => {
+    // Prepare: another writer gets in before every write
+    let builds = 0;
+    const store = newStore(clientWithWriterBeforePut(rotateClientSecret, Number.POSITIVE_INFINITY));
+
+    // Act
+    const error = await failureOf(
+      store.replaceCredentials((current) => {
+        builds += 1;
+        return connect(current);
+      }),
+    );
+
+    // Assess
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.message).toContain(CREDENTIALS_ID);
+    expect(error.message).toMatch(/in a loop/);
+    expect(builds).toBe(5);
+    expect(aws.jsonOf(CREDENTIALS_ID).refresh_token).toBeUndefined();
+  });
+
+  it('refuses a malformed current secret without building or writing anything', async () => {
+    aws.create(CREDENTIALS_ID, `{"client_secret": "${CLIENT_SECRET}"`);
+    let builds = 0;
+
+    const error = await failureOf(
+      newStore().replaceCredentials((current) => {
+        builds += 1;
+        return connect(current);
+      }),
+    );
 
     expect(error).toBeInstanceOf(ConfigError);
+    expect(builds).toBe(0);
+    expect(aws.calls.put).toBe(0);
+  });
+});
+
+describe('replaceTokenRecord', () => {
+  let aws: InMemorySecretsManager;
+
+  beforeEach(() => {
+    aws = new InMemorySecretsManager();
+    aws.create(ACCESS_TOKEN_ID, { ...FRESH_TOKEN, connection_state: 'connected' });
+  });
+
+  afterEach(() => {
+    aws.restore();
+  });
+
+  const DISCONNECTED: ConnectionFields = {
+    connection_state: 'not-connected',
+    state_reason: 'disconnected',
+    state_since: '2026-11-30T09:00:00.000Z',
+  };
+
+  /** A refresh run that stores a new token in between. */
+  async function refreshToken(): Promise<void> {
+    const other = newStore();
+    const read = await other.readTokenRecord();
+    await other.putTokenRecord(
+      { ...FRESH_TOKEN, access_token: NEW_ACCESS_TOKEN, refreshed_at: '2026-11-30T08:50:00.000Z' },
+      read.value.fields,
+      read.versionId,
+    );
+  }
+
+  it('builds the new record from the current one and returns what it replaced', async () => {
+    const result = await newStore().replaceTokenRecord(() => ({ token: undefined, fields: DISCONNECTED }));
+
+    expect(result.replaced).toEqual({
+      token: FRESH_TOKEN,
+      state: 'connected',
+      fields: { connection_state: 'connected' },
+    });
+    expect(aws.jsonOf(ACCESS_TOKEN_ID)).toEqual(DISCONNECTED);
+    expect((await newStore().readTokenRecord()).versionId).toBe(result.versionId);
+  });
+
+  it('builds again on top of what another writer stored between its read and its write', async () => {
+    // Prepare: a build that keeps the token and records a failure
+    const seen: TokenRecord[] = [];
+    const store = newStore(clientWithWriterBeforePut(refreshToken));
+
+    // Act
+    const result = await store.replaceTokenRecord((current) => {
+      seen.push(current);
+      return {
+        token: current.token,
+        fields: { ...current.fields, last_failure_at: '2026-11-30T08:55:00.000Z' },
+      };
+    });
+
+    // Assess
+    expect(seen.map((record) => record.token?.access_token)).toEqual([ACCESS_TOKEN, NEW_ACCESS_TOKEN]);
+    expect(result.replaced.token?.access_token).toBe(NEW_ACCESS_TOKEN);
+    expect(aws.jsonOf(ACCESS_TOKEN_ID)).toMatchObject({
+      access_token: NEW_ACCESS_TOKEN,
+      last_failure_at: '2026-11-30T08:55:00.000Z',
+    });
+  });
+
+  it('gives up after 5 attempts when something writes the secret in a loop', async () => {
+    const store = newStore(clientWithWriterBeforePut(refreshToken, Number.POSITIVE_INFINITY));
+
+    const error = await failureOf(
+      store.replaceTokenRecord(() => ({ token: undefined, fields: DISCONNECTED })),
+    );
+
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.message).toContain(ACCESS_TOKEN_ID);
+    expect(error.message).toMatch(/in a loop/);
+    expect(aws.jsonOf(ACCESS_TOKEN_ID).connection_state).toBe('connected');
   });
 });
