@@ -15,7 +15,10 @@ import {
 } from '../lib/errors.js';
 import { RefreshFunctionError } from './consumer-errors.js';
 
-/** `answered`: the refresh function ran (refreshed or not); `busy`: another run holds its only slot. */
+/**
+ * `answered`: the refresh function ran (refreshed or not); `busy`: another run holds its only slot,
+ * or holds the claim on the Zoho call (in another container) and is about to write the new token.
+ */
 export type ForcedRefreshAnswer = 'answered' | 'busy';
 
 const FORCE_PAYLOAD = new TextEncoder().encode(JSON.stringify({ force: true }));
@@ -63,7 +66,7 @@ export class ForcedRefresh {
       throw this.#explainInvokeFailure(error);
     }
     if (output.FunctionError) throw this.#errorOfFailedRun(output.Payload);
-    return 'answered';
+    return parsePayload(output.Payload).reason === 'in-progress' ? 'busy' : 'answered';
   }
 
   /** For when the function stayed busy through every attempt of a caller. */
@@ -112,15 +115,18 @@ export class ForcedRefresh {
 }
 
 function parseErrorPayload(payload: Uint8Array | undefined): { errorType?: string; errorMessage?: string } {
+  const { errorType, errorMessage } = parsePayload(payload);
+  return {
+    errorType: typeof errorType === 'string' ? errorType : undefined,
+    errorMessage: typeof errorMessage === 'string' ? errorMessage : undefined,
+  };
+}
+
+function parsePayload(payload: Uint8Array | undefined): Record<string, unknown> {
   if (!payload) return {};
   try {
     const parsed: unknown = JSON.parse(new TextDecoder().decode(payload));
-    if (parsed === null || typeof parsed !== 'object') return {};
-    const { errorType, errorMessage } = parsed as Record<string, unknown>;
-    return {
-      errorType: typeof errorType === 'string' ? errorType : undefined,
-      errorMessage: typeof errorMessage === 'string' ? errorMessage : undefined,
-    };
+    return parsed !== null && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : {};
   } catch {
     return {};
   }

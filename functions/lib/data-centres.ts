@@ -49,6 +49,11 @@ export function dataCentreOfAccountsUrl(accountsUrl: string): DataCentre | undef
   return Object.values(DATA_CENTRES).find((candidate) => candidate.accountsUrl === origin);
 }
 
+/** True for the API domain of one of Zoho's data centres, such as https://www.zohoapis.eu. */
+export function isDataCentreApiDomain(origin: string): boolean {
+  return Object.values(DATA_CENTRES).some((candidate) => candidate.apiDomain === origin);
+}
+
 function safeOrigin(url: string): string | undefined {
   try {
     return new URL(url).origin;

@@ -55,6 +55,18 @@ describe('ForcedRefresh', () => {
     await expect(refresh.request()).resolves.toBe('busy');
   });
 
+  it('answers busy when a run in another container holds the claim on the Zoho call', async () => {
+    const inProgress = {
+      refreshed: false,
+      expires_at: '2026-12-01T09:00:00.000Z',
+      connection_state: 'connected',
+      reason: 'in-progress',
+    };
+    lambda.on(InvokeCommand).resolves({ StatusCode: 200, Payload: payload(JSON.stringify(inProgress)) });
+
+    await expect(refresh.request()).resolves.toBe('busy');
+  });
+
   it.each([
     ['NotConnectedError', NotConnectedError],
     ['ZohoRateLimitedError', ZohoRateLimitedError],

@@ -1,4 +1,5 @@
 import type { ZohoTokenKeeperError } from '../errors.js';
+import { isDataCentreApiDomain } from '../data-centres.js';
 import { parseServerOrigin } from '../urls.js';
 import type { AccessTokenGrant, GrantCodeExchange } from './accounts-client.js';
 import {
@@ -76,7 +77,7 @@ function readTokenAnswer(answer: HttpAnswer, context: AnswerContext): AnswerVerd
   if (!body) return { kind: 'retryable', problem: notJson(answer) };
 
   if (typeof body.access_token === 'string' && body.access_token !== '') {
-    const grant = readGrant(body, body.access_token, answer.receivedAt);
+    const grant = readGrant(body, body.access_token, answer.receivedAt, context.accountsUrl);
     if ('problem' in grant) {
       return { kind: 'error', error: unusableSuccess(context.accountsUrl, context.operation, grant.problem) };
     }
@@ -145,10 +146,19 @@ function readGrant(
   body: Record<string, unknown>,
   accessToken: string,
   receivedAt: Date,
+  accountsUrl: string,
 ): AccessTokenGrant | { problem: string } {
   const apiDomain = typeof body.api_domain === 'string' ? parseServerOrigin(body.api_domain) : undefined;
   if (!apiDomain || 'problem' in apiDomain) {
     return { problem: 'an access token but an api_domain that is missing or not an https server address' };
+  }
+  // Consumers send the access token to this host: only Zoho's own API domains may receive it (or,
+  // for a test server on this machine, that same server).
+  const isTestServer = apiDomain.origin === accountsUrl && new URL(accountsUrl).protocol === 'http:';
+  if (!isDataCentreApiDomain(apiDomain.origin) && !isTestServer) {
+    return {
+      problem: `an access token for ${apiDomain.origin}, which is not the API domain of any Zoho data centre`,
+    };
   }
   const lifetimeSeconds = lifetimeInSeconds(body);
   if (lifetimeSeconds === undefined) {
