@@ -51,6 +51,13 @@ export interface ZohoAccountsClientOptions {
   /** @default () => new Date() */
   now?: () => Date;
   sleep?: (ms: number) => Promise<void>;
+  /**
+   * The signal that ends one attempt after `ms`; a simulation passes one that follows its own clock.
+   * @default AbortSignal.timeout
+   */
+  timeoutSignal?: (ms: number) => AbortSignal;
+  /** Uniform in [0, 1), for the backoff's jitter. @default Math.random */
+  random?: () => number;
   onCall?: (observation: ZohoCallObservation) => void;
 }
 
@@ -75,6 +82,8 @@ export class ZohoAccountsClient {
   private readonly backoffBaseMs: number;
   private readonly now: () => Date;
   private readonly sleep: (ms: number) => Promise<void>;
+  private readonly timeoutSignal: (ms: number) => AbortSignal;
+  private readonly random: () => number;
   private readonly onCall: (observation: ZohoCallObservation) => void;
 
   constructor(options: ZohoAccountsClientOptions) {
@@ -93,6 +102,8 @@ export class ZohoAccountsClient {
     this.backoffBaseMs = options.backoffBaseMs ?? DEFAULT_BACKOFF_BASE_MS;
     this.now = options.now ?? (() => new Date());
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.timeoutSignal = options.timeoutSignal ?? ((ms) => AbortSignal.timeout(ms));
+    this.random = options.random ?? Math.random;
     this.onCall = options.onCall ?? (() => {});
   }
 
@@ -158,7 +169,7 @@ export class ZohoAccountsClient {
     path: string,
     params: Record<string, string>,
   ): Promise<{ answer: HttpAnswer } | { problem: string; cause: unknown }> {
-    const signal = AbortSignal.timeout(this.timeoutMs);
+    const signal = this.timeoutSignal(this.timeoutMs);
     try {
       const response = await this.fetch(`${this.accountsUrl}${path}`, {
         method: 'POST',
@@ -186,7 +197,7 @@ export class ZohoAccountsClient {
   /** Exponential with "equal jitter": half the delay is fixed, half random, so retries spread out. */
   private backoffMs(retry: number): number {
     const ceiling = Math.min(MAX_BACKOFF_MS, this.backoffBaseMs * 2 ** (retry - 1));
-    return ceiling / 2 + Math.random() * (ceiling / 2);
+    return ceiling / 2 + this.random() * (ceiling / 2);
   }
 }
 
