@@ -1,5 +1,12 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { API_ROUTES, faultReply, json, type SandboxAnswer, type SandboxReply } from './sandbox-answers.js';
 import {
   DEFAULT_GRANT_CODE_TTL_SECONDS,
   type MintOutcome,
@@ -9,14 +16,20 @@ import {
 
 /**
  * A local stand-in for a Zoho data centre: its accounts server (token, revoke) and a tiny slice of
- * three Zoho APIs, on 127.0.0.1. It answers the way Zoho's documentation and bug reports say Zoho does
- * (errors as HTTP 200 JSON, single-use grant codes, throttles and caps), and can misbehave on demand.
+ * three Zoho APIs, over HTTP on 127.0.0.1 (`start`) or in-process without sockets (`inProcess`, reached
+ * through `in-process-fetch.ts`). Both go through one core, `reply`. It answers the way Zoho's
+ * documentation and bug reports say Zoho does (errors as HTTP 200 JSON, single-use grant codes,
+ * throttles and caps), and can misbehave on demand.
  *
  * "Token endpoint" below means both `/oauth/v2/token` and `/oauth/v2/token/revoke`: both are
  * logged, counted in `tokenRequests` and subject to faults. API calls never are.
  */
 
-export type SandboxFault = 'server-error' | 'html' | 'reset' | 'hang' | 'rate-limit';
+/**
+ * 'reset' drops the connection, 'hang' holds the request unanswered, 'lost-answer' does what was asked
+ * (mints the token, spends the code) and then holds the request as if the answer was lost on the way.
+ */
+export type SandboxFault = 'server-error' | 'html' | 'reset' | 'hang' | 'lost-answer' | 'rate-limit';
 
 export interface SandboxOptions {
   /** Epoch ms. @default Date.now */
@@ -25,7 +38,7 @@ export interface SandboxOptions {
   accessTokenLifetimeSeconds?: number;
   /** Returned as `api_domain`. @default the sandbox's own http://127.0.0.1:<port> */
   apiDomain?: string;
-  /** How long a 'hang' fault holds the request before destroying it. @default 30000 */
+  /** Over HTTP, how long a held request ('hang', 'lost-answer') waits before it is dropped. @default 30000 */
   hangMs?: number;
 }
 
@@ -52,35 +65,24 @@ export interface SandboxRequest {
   readonly body: Readonly<Record<string, string>>;
 }
 
+/** A request as the core sees it, whatever carried it. Header names are lower case. */
+export interface SandboxHttpRequest {
+  readonly method: string;
+  readonly path: string;
+  /** Without `?`. */
+  readonly query: string;
+  readonly headers: Readonly<Record<string, string | undefined>>;
+  readonly body: string;
+}
+
+/** Where an in-process sandbox says it lives; `.invalid` never resolves, so nothing can reach it by accident. */
+export const IN_PROCESS_SANDBOX_URL = 'https://accounts.zoho-sandbox.invalid';
+
 const TOKEN_PATH = '/oauth/v2/token';
 const REVOKE_PATH = '/oauth/v2/token/revoke';
 const MAX_BODY_BYTES = 64 * 1024;
 
-const SANDBOX_USER = { id: '5725767000000411001', full_name: 'Sandbox User', email: 'user@example.com' };
-
-/** Each API answers an unusable token in its own product's dialect. */
-const API_ROUTES: Readonly<Record<string, { readonly ok: unknown; readonly unauthorized: unknown }>> = {
-  '/crm/v8/users': {
-    ok: { users: [SANDBOX_USER] },
-    unauthorized: { code: 'INVALID_TOKEN', details: {}, message: 'invalid oauth token', status: 'error' },
-  },
-  '/books/v3/organizations': {
-    ok: {
-      code: 0,
-      message: 'success',
-      organizations: [{ organization_id: '10234695', name: 'Sandbox Org' }],
-    },
-    unauthorized: { code: 57, message: 'You are not authorized to perform this operation' },
-  },
-  '/api/v1/tickets': {
-    ok: { data: [] },
-    unauthorized: { errorCode: 'INVALID_OAUTH', message: 'The OAuth Token you provided is invalid.' },
-  },
-};
-
-const MAINTENANCE_PAGE =
-  '<!DOCTYPE html><html><head><title>Zoho Accounts</title></head>' +
-  '<body><h1>We are under maintenance</h1><p>Please try again after some time.</p></body></html>';
+export type { SandboxAnswer, SandboxReply };
 
 export class ZohoSandbox {
   private readonly ledger: TokenLedger;
@@ -100,7 +102,7 @@ export class ZohoSandbox {
   private readonly apiDomain: string;
 
   private constructor(
-    private readonly server: Server,
+    private readonly server: Server | undefined,
     readonly url: string,
     private readonly options: SandboxOptions,
   ) {
@@ -120,13 +122,18 @@ export class ZohoSandbox {
     const { port } = server.address() as AddressInfo;
     const sandbox = new ZohoSandbox(server, `http://127.0.0.1:${port}`, options);
     server.on('request', (request: IncomingMessage, response: ServerResponse) => {
-      sandbox.handle(request, response).catch((error: unknown) => {
+      sandbox.serveHttp(request, response).catch((error: unknown) => {
         if (!response.headersSent)
-          sendJson(response, 500, { error: 'sandbox_failure', detail: String(error) });
+          send(response, json(500, { error: 'sandbox_failure', detail: String(error) }));
         else response.destroy();
       });
     });
     return sandbox;
+  }
+
+  /** A sandbox with no server, at IN_PROCESS_SANDBOX_URL: reach it through `inProcessFetch`. */
+  static inProcess(options: SandboxOptions = {}): ZohoSandbox {
+    return new ZohoSandbox(undefined, IN_PROCESS_SANDBOX_URL, options);
   }
 
   registerClient(client: { clientId: string; clientSecret: string }): void {
@@ -185,26 +192,25 @@ export class ZohoSandbox {
   async close(): Promise<void> {
     for (const timer of this.hangTimers) clearTimeout(timer);
     this.hangTimers.clear();
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    this.server.closeAllConnections();
+    const server = this.server;
+    if (!server) return;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeAllConnections();
     await closed;
   }
 
-  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const url = new URL(request.url ?? '/', 'http://127.0.0.1');
-    if (url.pathname === TOKEN_PATH || url.pathname === REVOKE_PATH) {
-      await this.handleTokenEndpoint(request, response, url);
-      return;
-    }
-    const route = API_ROUTES[url.pathname];
+  /** The one core both transports share: a request in, what to do with it out. */
+  reply(request: SandboxHttpRequest): SandboxReply {
+    if (request.path === TOKEN_PATH || request.path === REVOKE_PATH) return this.replyToken(request);
+    const route = API_ROUTES[request.path];
     if (route && request.method === 'GET') {
       this.counters.apiCalls += 1;
       const token = bearerToken(request.headers.authorization);
-      if (token !== undefined && this.ledger.isAccessTokenValid(token)) sendJson(response, 200, route.ok);
-      else sendJson(response, 401, route.unauthorized);
-      return;
+      return this.ledger.isAccessTokenValid(token ?? '')
+        ? json(200, route.ok)
+        : json(401, route.unauthorized);
     }
-    sendJson(response, 404, {
+    return json(404, {
       code: 'INVALID_URL_PATTERN',
       details: {},
       message: 'Please check if the URL trying to access is a correct one',
@@ -212,71 +218,72 @@ export class ZohoSandbox {
     });
   }
 
-  private async handleTokenEndpoint(
-    request: IncomingMessage,
-    response: ServerResponse,
-    url: URL,
-  ): Promise<void> {
-    const rawBody = await readBody(request);
-    const contentType = request.headers['content-type'];
-    const body = isUrlEncoded(contentType) ? Object.fromEntries(new URLSearchParams(rawBody)) : {};
-    this.counters.tokenRequests += 1;
-    this.log.push({
+  private async serveHttp(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+    const reply = this.reply({
       method: request.method ?? '',
       path: url.pathname,
       query: url.search.replace(/^\?/, ''),
-      contentType,
-      body,
+      headers: flatHeaders(request.headers),
+      body: await readBody(request),
     });
-
-    const fault = this.faultQueue.shift() ?? this.outage;
-    if (fault) {
-      this.counters.faultsServed += 1;
-      this.serveFault(fault, request, response);
-      return;
-    }
-    if (request.method !== 'POST') {
-      sendJson(response, 405, { error: 'method_not_allowed' });
-      return;
-    }
-    // Zoho reads parameters from the query string too; the body wins when both carry one.
-    const params = { ...Object.fromEntries(url.searchParams), ...body };
-    if (url.pathname === REVOKE_PATH) this.answerRevoke(response, params);
-    else this.answerToken(response, params);
+    if (reply.kind === 'answer') send(response, reply);
+    else if (reply.kind === 'reset') request.socket.destroy();
+    else this.holdSocket(request);
   }
 
-  private answerToken(response: ServerResponse, params: Record<string, string>): void {
+  private holdSocket(request: IncomingMessage): void {
+    const timer = setTimeout(() => {
+      this.hangTimers.delete(timer);
+      request.socket.destroy();
+    }, this.options.hangMs ?? 30_000);
+    this.hangTimers.add(timer);
+    request.socket.once('close', () => {
+      clearTimeout(timer);
+      this.hangTimers.delete(timer);
+    });
+  }
+
+  private replyToken(request: SandboxHttpRequest): SandboxReply {
+    const contentType = request.headers['content-type'];
+    const body = isUrlEncoded(contentType) ? Object.fromEntries(new URLSearchParams(request.body)) : {};
+    this.counters.tokenRequests += 1;
+    this.log.push({ method: request.method, path: request.path, query: request.query, contentType, body });
+
+    const fault = this.faultQueue.shift() ?? this.outage;
+    if (fault) this.counters.faultsServed += 1;
+    if (fault && fault !== 'lost-answer') return faultReply(fault);
+    if (request.method !== 'POST') return json(405, { error: 'method_not_allowed' });
+    // Zoho reads parameters from the query string too; the body wins when both carry one.
+    const params = { ...Object.fromEntries(new URLSearchParams(request.query)), ...body };
+    const answer = request.path === REVOKE_PATH ? this.answerRevoke(params) : this.answerToken(params);
+    return fault === 'lost-answer' ? { kind: 'hold' } : answer;
+  }
+
+  private answerToken(params: Record<string, string>): SandboxReply {
     const { grant_type: grantType, client_id: clientId, client_secret: clientSecret } = params;
     if (grantType !== 'authorization_code' && grantType !== 'refresh_token') {
-      sendJson(response, 200, { error: 'unsupported_grant_type' });
-      return;
+      return json(200, { error: 'unsupported_grant_type' });
     }
     const credential = grantType === 'authorization_code' ? params.code : params.refresh_token;
-    if (!clientId || !clientSecret || !credential) {
-      sendJson(response, 200, { error: 'invalid_request' });
-      return;
-    }
+    if (!clientId || !clientSecret || !credential) return json(200, { error: 'invalid_request' });
     const outcome =
       grantType === 'authorization_code'
         ? this.ledger.exchange(clientId, clientSecret, credential)
         : this.ledger.refresh(clientId, clientSecret, credential);
-    this.sendMintOutcome(response, outcome, grantType === 'authorization_code');
+    return this.mintAnswer(outcome, grantType === 'authorization_code');
   }
 
-  private sendMintOutcome(response: ServerResponse, outcome: MintOutcome, isExchange: boolean): void {
+  private mintAnswer(outcome: MintOutcome, isExchange: boolean): SandboxReply {
     if (outcome.kind === 'throttled') {
       this.counters.rateLimited += 1;
-      sendJson(response, 200, THROTTLE_ANSWER);
-      return;
+      return json(200, THROTTLE_ANSWER);
     }
-    if (outcome.kind === 'error') {
-      sendJson(response, 200, { error: outcome.error });
-      return;
-    }
+    if (outcome.kind === 'error') return json(200, { error: outcome.error });
     this.counters.mints += 1;
     if (isExchange) this.counters.exchanges += 1;
     else this.counters.refreshes += 1;
-    sendJson(response, 200, {
+    return json(200, {
       access_token: outcome.accessToken,
       ...(isExchange ? { refresh_token: outcome.refreshToken } : {}),
       ...(outcome.scope !== undefined ? { scope: outcome.scope } : {}),
@@ -286,44 +293,21 @@ export class ZohoSandbox {
     });
   }
 
-  private answerRevoke(response: ServerResponse, params: Record<string, string>): void {
+  private answerRevoke(params: Record<string, string>): SandboxReply {
     const token = params.token;
-    if (token && this.ledger.revoke(token)) sendJson(response, 200, { status: 'success' });
-    else sendJson(response, 400, { status: 'failure', error: 'invalid_token' });
-  }
-
-  private serveFault(fault: SandboxFault, request: IncomingMessage, response: ServerResponse): void {
-    switch (fault) {
-      case 'server-error':
-        response.writeHead(503, { 'content-type': 'text/plain' }).end('Service Unavailable');
-        return;
-      case 'html':
-        response.writeHead(200, { 'content-type': 'text/html;charset=UTF-8' }).end(MAINTENANCE_PAGE);
-        return;
-      case 'rate-limit':
-        sendJson(response, 200, THROTTLE_ANSWER);
-        return;
-      case 'reset':
-        request.socket.destroy();
-        return;
-      case 'hang': {
-        const timer = setTimeout(() => {
-          this.hangTimers.delete(timer);
-          request.socket.destroy();
-        }, this.options.hangMs ?? 30_000);
-        this.hangTimers.add(timer);
-        request.socket.once('close', () => {
-          clearTimeout(timer);
-          this.hangTimers.delete(timer);
-        });
-        return;
-      }
-    }
+    if (token && this.ledger.revoke(token)) return json(200, { status: 'success' });
+    return json(400, { status: 'failure', error: 'invalid_token' });
   }
 }
 
-function sendJson(response: ServerResponse, status: number, body: unknown): void {
-  response.writeHead(status, { 'content-type': 'application/json;charset=UTF-8' }).end(JSON.stringify(body));
+function send(response: ServerResponse, answer: SandboxAnswer): void {
+  response.writeHead(answer.status, answer.headers).end(answer.body);
+}
+
+function flatHeaders(headers: IncomingHttpHeaders): Record<string, string | undefined> {
+  return Object.fromEntries(
+    Object.entries(headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : value]),
+  );
 }
 
 function isUrlEncoded(contentType: string | undefined): boolean {
