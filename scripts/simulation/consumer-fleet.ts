@@ -49,10 +49,11 @@ interface Container {
  * Consumer Lambdas calling a Zoho API once a minute each through ZohoTokenReader.fetch. Each call is
  * judged by what Zoho answered in the end, after the library's one retry with a new token.
  *
- * HTTP is the slow part of a simulated month, so a call whose token this container has already
+ * Calls are the slow part of a simulated month, so a call whose token this container has already
  * seen accepted, and which Zoho's ledger still holds valid, is counted as answered without sending
  * it: the sandbox would answer 200 to it, and the reader acts only on a rejection. Every call with a
- * token new to the container, or one Zoho no longer accepts, goes over real HTTP through the library.
+ * token new to the container, or one Zoho no longer accepts, goes through the library to the
+ * in-process sandbox.
  */
 export class ConsumerFleet {
   calls = 0;
@@ -157,7 +158,7 @@ export class ConsumerFleet {
     return outcome;
   }
 
-  /** One call through the library over HTTP: 'ok', the final HTTP status, or the error's name. */
+  /** One call through the library: 'ok', the final HTTP status, or the error's name. */
   async #send(reader: ZohoTokenReader): Promise<string> {
     this.httpCalls += 1;
     try {

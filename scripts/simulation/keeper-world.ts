@@ -25,9 +25,13 @@ import {
 } from '../../functions/refresh/refresh-access-token.js';
 import { parseRefreshEvent } from '../../functions/refresh/refresh-event.js';
 import { ZohoCallGuard } from '../../functions/refresh/zoho-call-guard.js';
+import { inProcessFetch } from '../../test/sandbox/in-process-fetch.js';
 import { type SandboxFault, ZohoSandbox } from '../../test/sandbox/zoho-sandbox.js';
 import { InMemoryScheduler, InMemorySecretsManager } from '../../test/support/in-memory-aws.js';
+import { SeededRandom } from './random.js';
+import { routeGlobalFetch } from './sandbox-routing.js';
 import type { SimulatedClock } from './simulated-clock.js';
+import { SimulatedTimeouts } from './simulated-timeouts.js';
 
 export const NAMES = {
   credentialsSecret: 'zoho-token-keeper/sim/credentials',
@@ -62,11 +66,15 @@ export interface RunRecord {
 
 export interface KeeperWorldOptions {
   readonly clock: SimulatedClock;
-  /** Per attempt, in real milliseconds: HTTP happens while simulated time stands still. @default 100 */
-  readonly zohoTimeoutMs?: number;
-  /** How long the sandbox holds a 'hang' fault; longer than the timeout, so the client gives up first. */
-  readonly hangMs?: number;
-  /** Asked before each request to Zoho's token endpoint; a fault it returns is served to that request. */
+  /**
+   * Decides the order of concurrent answers and the backoff's jitter, so that a seed replays a run.
+   * @default new SeededRandom(1)
+   */
+  readonly random?: SeededRandom;
+  /**
+   * Asked before each request to Zoho's token endpoint; a fault it returns is served to that request.
+   * A 'hang' or 'lost-answer' ends in the client's time-out.
+   */
   readonly faultFor?: () => SandboxFault | undefined;
   /**
    * How long the refresh function's container may sit idle before Lambda reclaims it, drawn anew for
@@ -78,10 +86,14 @@ export interface KeeperWorldOptions {
 
 export type ReaderKind = 'fleet' | 'burst';
 
+/** Most microtask turns a request or answer waits in the transport: enough to reorder concurrent calls. */
+const MAX_TRANSPORT_TURNS = 8;
+
 /**
  * One connection as deployed, driven by the real code: the exchange and refresh use cases, the
- * consumer library, the Zoho sandbox over HTTP on 127.0.0.1 and Secrets Manager, Scheduler and
- * Lambda in memory, all on one simulated clock. The refresh function runs one invocation at a time
+ * consumer library, the Zoho sandbox in-process and Secrets Manager, Scheduler and Lambda in memory,
+ * all on one simulated clock. Nothing waits on a socket or a real timer, so a seed decides the whole
+ * run, whatever the machine's speed. The refresh function runs one invocation at a time
  * (reserved concurrency 1): an Invoke that arrives while a run is in progress is answered
  * TooManyRequestsException, as Lambda does. (The exchange shares that one slot here; it only ever
  * runs alone, at the start or at a reconnect.)
@@ -114,12 +126,22 @@ export class KeeperWorld {
   #refreshLastRunAt: number | undefined;
   #reclaimAfterIdleMs = Number.POSITIVE_INFINITY;
   #running: Promise<void> | undefined;
+  readonly #restoreGlobalFetch: () => void;
 
   private constructor(
     readonly sandbox: ZohoSandbox,
     private readonly options: KeeperWorldOptions,
   ) {
     this.#clock = options.clock;
+    const random = options.random ?? new SeededRandom(1);
+    const order = random.fork('answer order');
+    const backoff = random.fork('zoho backoff');
+    const timeouts = new SimulatedTimeouts();
+    const transport = inProcessFetch(sandbox, {
+      turns: () => Math.floor(order.between(0, MAX_TRANSPORT_TURNS + 1)),
+      onHeld: timeouts.expire,
+    });
+    this.#restoreGlobalFetch = routeGlobalFetch(sandbox.url, transport);
     this.sandbox.registerClient(SIMULATED_CLIENT);
     this.secrets.create(NAMES.credentialsSecret, {});
     this.secrets.create(NAMES.accessTokenSecret, {});
@@ -127,13 +149,14 @@ export class KeeperWorld {
 
     this.#zoho = new ZohoAccountsClient({
       accountsUrl: sandbox.url,
-      timeoutMs: options.zohoTimeoutMs ?? 100,
       now: this.#clock.now,
+      timeoutSignal: timeouts.signal,
+      random: () => backoff.next(),
       // Retries happen at once: the backoff is seconds of simulated time, too short to matter.
       sleep: async () => {},
       fetch: (input, init) => {
         this.#injectFault();
-        return globalThis.fetch(input, init);
+        return transport(input, init);
       },
     });
     this.#schedule = new RefreshSchedule({
@@ -152,9 +175,9 @@ export class KeeperWorld {
     this.lambda.on(InvokeCommand).callsFake((input: InvokeCommandInput) => this.#invoke(input));
   }
 
+  /** Close it when done: until then the global fetch sends the sandbox's origin to the sandbox. */
   static async start(options: KeeperWorldOptions): Promise<KeeperWorld> {
-    const sandbox = await ZohoSandbox.start({ now: options.clock.nowMs, hangMs: options.hangMs ?? 250 });
-    return new KeeperWorld(sandbox, options);
+    return new KeeperWorld(ZohoSandbox.inProcess({ now: options.clock.nowMs }), options);
   }
 
   /** Called after every run of either function, failed ones included. */
@@ -281,6 +304,7 @@ export class KeeperWorld {
     this.lambda.restore();
     this.secrets.restore();
     this.scheduler.restore();
+    this.#restoreGlobalFetch();
     await this.sandbox.close();
   }
 

@@ -23,7 +23,6 @@ export function summaryTable(all: readonly ScenarioFigures[]): string {
       'SM writes / hour (avg)',
       'SM writes, max in 10 min',
       'refresh tokens lost',
-      'wall time',
     ],
     all.map((figures) => [
       figures.scenario,
@@ -35,7 +34,6 @@ export function summaryTable(all: readonly ScenarioFigures[]): string {
       figures.secretsManager.writesPerHour.toFixed(2),
       String(figures.secretsManager.maxWritesInTenMinutes),
       String(figures.refreshTokensLost),
-      `${(figures.elapsedMs / 1000).toFixed(1)} s`,
     ]),
   );
 }

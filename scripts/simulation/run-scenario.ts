@@ -18,6 +18,8 @@ export interface ScenarioOptions {
   readonly containers?: number;
   /** Consumers in each burst of the forced-refresh-burst scenario. @default 50 */
   readonly burstSize?: number;
+  /** Share of token-endpoint requests that meet a passing fault. @default the scenario's */
+  readonly transientFaultRate?: number;
 }
 
 /** Mid-month dates are arbitrary; a fixed start keeps runs with the same seed identical. */
@@ -57,9 +59,16 @@ export async function runScenario(
   const startedAt = performance.now();
 
   const reclaimRandom = random.fork('idle reclaim');
+  const transientFault = faultSource(
+    random.fork('transient faults'),
+    options.transientFaultRate ?? scenario.transientFaultRate,
+  );
+  // Faults start once connected: an operator watches the first exchange and repeats it if it fails.
+  let connected = false;
   const world = await KeeperWorld.start({
     clock,
-    faultFor: faultSource(random.fork('transient faults'), scenario.transientFaultRate),
+    random: random.fork('world'),
+    faultFor: () => (connected ? transientFault() : undefined),
     reclaimAfterIdleMs: () =>
       reclaimRandom.between(...(scenario.refreshIdleReclaimMs ?? REFRESH_CONTAINER_IDLE_RECLAIM_MS)),
   });
@@ -74,6 +83,7 @@ export async function runScenario(
     const endMs = START_MS + days * DAY_MS;
 
     await world.exchange();
+    connected = true;
     eventBridge.start();
     fleet.start(queue, START_MS + MINUTE_MS);
     recycleRefreshContainers(queue, world, random.fork('refresh containers'));

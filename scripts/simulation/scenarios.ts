@@ -40,7 +40,10 @@ export interface PlanContext {
 
 export interface Scenario {
   readonly summary: string;
-  /** Share of token-endpoint requests that meet a passing fault (5xx, timeout, reset, HTML page). */
+  /**
+   * Share of token-endpoint requests that meet a passing fault (5xx, timeout, reset, HTML page, or an
+   * answer lost after Zoho minted the token).
+   */
   readonly transientFaultRate?: number;
   /** Idle time after which Lambda reclaims the refresh function's container. @default 5 to 30 minutes */
   readonly refreshIdleReclaimMs?: readonly [number, number];
@@ -60,12 +63,13 @@ const TRANSIENT_FAULTS: readonly [SandboxFault, ...SandboxFault[]] = [
   'hang',
   'reset',
   'html',
+  'lost-answer',
 ];
 
 export const SCENARIOS: Readonly<Record<ScenarioName, Scenario>> = {
   baseline: { summary: 'no faults' },
   'transient-faults': {
-    summary: '3% of token requests: 5xx, timeout, reset or HTML page',
+    summary: '3% of token requests: 5xx, timeout, reset, HTML page or answer lost after the mint',
     transientFaultRate: 0.03,
   },
   'access-denied': {

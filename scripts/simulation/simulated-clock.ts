@@ -1,6 +1,6 @@
 /**
  * The one clock of a simulation: the Zoho sandbox, the keeper's use cases and the consumer readers
- * all read it, and only the event loop moves it. HTTP calls happen while it stands still.
+ * all read it, and only the event loop moves it. Calls to Zoho happen while it stands still.
  */
 export class SimulatedClock {
   #nowMs: number;

@@ -12,11 +12,13 @@ import {
   type ZohoAccountsClientOptions,
   type ZohoCallObservation,
 } from '../../../functions/lib/zoho/accounts-client.js';
+import { inProcessFetch } from '../../sandbox/in-process-fetch.js';
 import { type SandboxFault, ZohoSandbox } from '../../sandbox/zoho-sandbox.js';
 import { ScriptedAnswersServer } from './scripted-answers-server.js';
 
 const CLIENT = { clientId: '1000.CLIENTIDFORTESTS', clientSecret: 'client-secret-that-must-stay-hidden' };
 const ARRIVAL = new Date('2026-11-30T08:00:00.000Z');
+const HANG_TIMEOUT_MS = 200;
 
 describe('ZohoAccountsClient', () => {
   let sandboxNow = ARRIVAL.getTime();
@@ -26,8 +28,8 @@ describe('ZohoAccountsClient', () => {
   let sleeps: number[];
 
   beforeAll(async () => {
-    // Faults hang for longer than the client waits, so a timeout is what ends them.
-    sandbox = await ZohoSandbox.start({ now: () => sandboxNow, hangMs: 2000 });
+    // A hang is held until the client gives up (close() ends what is still held), so a time-out ends it.
+    sandbox = await ZohoSandbox.start({ now: () => sandboxNow, hangMs: 60_000 });
     sandbox.registerClient(CLIENT);
     scripted = await ScriptedAnswersServer.start();
   });
@@ -48,7 +50,8 @@ describe('ZohoAccountsClient', () => {
   ): ZohoAccountsClient {
     return new ZohoAccountsClient({
       accountsUrl,
-      timeoutMs: 200,
+      // Real HTTP on a busy machine can take a second; only the hang tests wait for a time-out.
+      timeoutMs: 10_000,
       now: () => ARRIVAL,
       sleep: async (ms) => {
         sleeps.push(ms);
@@ -59,6 +62,9 @@ describe('ZohoAccountsClient', () => {
   }
 
   const zoho = () => clientFor(sandbox.url);
+  /** For hangs only: the server holds the request until the client gives up, so a short wait is safe. */
+  const impatient = () => clientFor(sandbox.url, { timeoutMs: HANG_TIMEOUT_MS });
+  const clientForFault = (fault: SandboxFault) => (fault === 'hang' ? impatient() : zoho());
   const grantCode = (scope?: string) => sandbox.issueGrantCode({ clientId: CLIENT.clientId, scope });
   const tokenRequestsDuring = async (action: () => Promise<unknown>): Promise<number> => {
     const before = sandbox.stats.tokenRequests;
@@ -359,7 +365,7 @@ describe('ZohoAccountsClient', () => {
 
         let grant: unknown;
         const requests = await tokenRequestsDuring(async () => {
-          grant = await zoho().refreshAccessToken(CLIENT, refreshToken);
+          grant = await clientForFault(fault).refreshAccessToken(CLIENT, refreshToken);
         });
 
         expect(grant).toMatchObject({ accessToken: expect.any(String) });
@@ -376,7 +382,7 @@ describe('ZohoAccountsClient', () => {
       ['server-error', /HTTP 503/],
       ['html', /not a JSON object \(text\/html\)/],
       ['reset', /network error/],
-      ['hang', /no answer within 200 ms/],
+      ['hang', new RegExp(`no answer within ${HANG_TIMEOUT_MS} ms`)],
     ])(
       'gives up after maxAttempts during a %s outage with ZohoUnavailableError',
       async (fault, lastProblem) => {
@@ -386,7 +392,7 @@ describe('ZohoAccountsClient', () => {
 
         let failure: unknown;
         const requests = await tokenRequestsDuring(async () => {
-          failure = await zoho()
+          failure = await clientForFault(fault)
             .refreshAccessToken(CLIENT, refreshToken)
             .catch((error: unknown) => error);
         });
@@ -400,22 +406,20 @@ describe('ZohoAccountsClient', () => {
       },
     );
 
-    it('honours maxAttempts and waits longer before each retry', async () => {
+    it('honours maxAttempts and waits longer before each retry, half of each wait jittered', async () => {
       sandbox.setOutage('server-error');
+      const client = (random: () => number) =>
+        clientFor(sandbox.url, { maxAttempts: 4, backoffBaseMs: 100, random });
 
       const requests = await tokenRequestsDuring(() =>
-        clientFor(sandbox.url, { maxAttempts: 4, backoffBaseMs: 100 }).refreshAccessToken(CLIENT, '1000.x.y'),
+        client(() => 0).refreshAccessToken(CLIENT, '1000.x.y'),
       );
+      await client(() => 0.5)
+        .refreshAccessToken(CLIENT, '1000.x.y')
+        .catch(() => undefined);
 
       expect(requests).toBe(4);
-      expect(sleeps).toHaveLength(3);
-      const [first, second, third] = sleeps as [number, number, number];
-      expect(first).toBeGreaterThanOrEqual(50);
-      expect(first).toBeLessThanOrEqual(100);
-      expect(second).toBeGreaterThanOrEqual(100);
-      expect(second).toBeLessThanOrEqual(200);
-      expect(third).toBeGreaterThanOrEqual(200);
-      expect(third).toBeLessThanOrEqual(400);
+      expect(sleeps).toEqual([50, 100, 200, 75, 150, 300]);
     });
 
     it('does not retry an injected Access Denied', async () => {
@@ -429,12 +433,35 @@ describe('ZohoAccountsClient', () => {
     });
 
     it('times out each attempt even when the answer never comes', async () => {
-      sandbox.setOutage('hang');
-      const startedAt = performance.now();
+      // Prepare: an in-process sandbox that never answers, and time-outs that pass the moment it holds a request
+      const silent = ZohoSandbox.inProcess({ now: () => sandboxNow });
+      silent.registerClient(CLIENT);
+      silent.setOutage('hang');
+      const timeouts = new Map<AbortSignal, AbortController>();
+      const asked: number[] = [];
+      const client = clientFor(silent.url, {
+        timeoutMs: 1234,
+        timeoutSignal: (ms) => {
+          asked.push(ms);
+          const controller = new AbortController();
+          timeouts.set(controller.signal, controller);
+          return controller.signal;
+        },
+        fetch: inProcessFetch(silent, {
+          onHeld: (signal) => {
+            if (signal) timeouts.get(signal)?.abort(new DOMException('timeout', 'TimeoutError'));
+          },
+        }),
+      });
 
-      await expect(zoho().exchangeGrantCode(CLIENT, grantCode())).rejects.toThrow(ZohoUnavailableError);
+      // Act
+      const failure = client.exchangeGrantCode(CLIENT, silent.issueGrantCode({ clientId: CLIENT.clientId }));
 
-      expect(performance.now() - startedAt).toBeLessThan(1500);
+      // Assess
+      await expect(failure).rejects.toThrow(ZohoUnavailableError);
+      await expect(failure).rejects.toThrow(/after 3 attempts.*no answer within 1234 ms/);
+      expect(asked).toEqual([1234, 1234, 1234]);
+      expect(silent.stats.tokenRequests).toBe(3);
     });
   });
 
