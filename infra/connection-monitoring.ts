@@ -14,7 +14,7 @@ export interface ConnectionMonitoringProps {
   readonly exchangeFunction: lambda.IFunction;
   readonly refreshFunction: lambda.IFunction;
   readonly deadLetterQueue: sqs.IQueue;
-  /** How often the refresh schedule runs: the stale-token alarm waits one and a half times that. */
+  /** How often the refresh schedule runs: the stale-token alarm looks at one and a half times that. */
   readonly refreshRate: Duration;
   /** @default - the alarms notify nobody */
   readonly alarmTopic?: sns.ITopic;
@@ -25,8 +25,17 @@ export interface ConnectionAlarms {
   /** A refresh run failed. */
   readonly refreshFailed: cloudwatch.Alarm;
   /**
-   * No refresh run ended with a fresh token for longer than one and a half schedule intervals,
-   * including when the refresh function does not run at all (also before the first exchange).
+   * The refresh function itself failed (Lambda's `Errors`), including a crash, a timeout or a cold
+   * start that failed before the function could publish a metric of its own.
+   */
+  readonly refreshErrors: cloudwatch.Alarm;
+  /** Lambda throttled the refresh function, repeatedly: more than a burst of forced refreshes. */
+  readonly refreshThrottles: cloudwatch.Alarm;
+  /** Zoho revoked the refresh token: a new grant code must be exchanged. */
+  readonly needsReconnect: cloudwatch.Alarm;
+  /**
+   * Runs happened while connected, but none ended with a fresh token, for one and a half schedule
+   * intervals. Quiet while nothing is connected.
    */
   readonly tokenStale: cloudwatch.Alarm;
   /** The stored access token expires in less than 10 minutes. */
@@ -50,6 +59,7 @@ export class ConnectionMonitoring extends Construct {
         period,
       });
     const fiveMinutes = Duration.minutes(5);
+    const oneHour = Duration.hours(1);
     const stalePeriod = Duration.minutes(Math.ceil(props.refreshRate.toMinutes() * 1.5));
 
     this.alarms = {
@@ -65,34 +75,83 @@ export class ConnectionMonitoring extends Construct {
         evaluationPeriods: 1,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       }),
+      refreshErrors: new cloudwatch.Alarm(this, 'RefreshErrors', {
+        alarmName: `${props.alarmPrefix}-refresh-errors`,
+        alarmDescription:
+          'An invocation of the refresh function failed (Lambda Errors), possibly before it could report ' +
+          'anything itself: a crash, a timeout, or a failed cold start such as a ConfigError. Read the refresh ' +
+          'function log for the error name; a forced refresh while not connected also counts (NotConnectedError, ' +
+          'RefreshTokenRevokedError). Fix what the log names, then invoke the refresh function with {"force": true}.',
+        metric: props.refreshFunction.metricErrors({ statistic: cloudwatch.Stats.SUM, period: fiveMinutes }),
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        threshold: 1,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+      refreshThrottles: new cloudwatch.Alarm(this, 'RefreshThrottles', {
+        alarmName: `${props.alarmPrefix}-refresh-throttles`,
+        alarmDescription:
+          'Lambda kept throttling the refresh function for 10 minutes (10 or more throttles in each of two ' +
+          '5-minute periods), so scheduled or forced refreshes may not run. Check the account concurrency and ' +
+          'the refresh function reserved concurrency, and whether consumers force refreshes in a loop.',
+        // With a reserved concurrency of 1, consumers that find a token rejected at the same moment
+        // force overlapping refreshes, and all but one are throttled by design: that burst is over
+        // within a period. Throttles in two consecutive periods mean something keeps the function out.
+        metric: props.refreshFunction.metricThrottles({
+          statistic: cloudwatch.Stats.SUM,
+          period: fiveMinutes,
+        }),
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        threshold: 10,
+        evaluationPeriods: 2,
+        datapointsToAlarm: 2,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+      needsReconnect: new cloudwatch.Alarm(this, 'NeedsReconnect', {
+        alarmName: `${props.alarmPrefix}-needs-reconnect`,
+        alarmDescription:
+          'Zoho said the refresh token is revoked or deleted (RefreshTokenRevokedError): no refresh can succeed ' +
+          'and no run calls Zoho with that token again. Generate a new grant code in the Zoho API Console and ' +
+          'run npm run connect. The alarm clears within an hour of the reconnect.',
+        // Published by every run once a connection was ever made; Maximum over an hour, which always
+        // holds a scheduled run, so one run that saw the state is enough.
+        metric: metric(METRICS.needsReconnect, cloudwatch.Stats.MAXIMUM, oneHour),
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        threshold: 1,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
       tokenStale: new cloudwatch.Alarm(this, 'TokenStale', {
         alarmName: `${props.alarmPrefix}-token-stale`,
         alarmDescription:
-          `No refresh run ended with a fresh Zoho access token for ${stalePeriod.toMinutes()} minutes, or the ` +
-          'refresh function did not run at all. Run npm run status: it shows whether the refresh schedule is ' +
-          'disabled (a redeploy that changes the schedule switches it back off) and what to do; the refresh ' +
-          "function's log has the error of a failed run. Also in alarm from deployment until the first exchange, " +
-          'and after a disconnect: that is expected.',
-        // One and a half schedule intervals always hold a run. A skipped run found a token refreshed
-        // minutes ago, which is fresh too (the first run after an exchange often skips). Every run
-        // publishes both metrics (0 or 1), so no data means no run: a schedule left disabled (as a
-        // redeploy that changes it leaves it) must alarm too, at the price of alarming before the
-        // first exchange and after a disconnect. A successful exchange counts too, so connecting
-        // clears the alarm at once; FILL keeps one silent series from blanking the sum.
+          `Refresh runs happened while connected, but none ended with a fresh Zoho access token for ` +
+          `${stalePeriod.toMinutes()} minutes. The refresh function log has the error of each failed run; ` +
+          'npm run status shows the token expiry. Quiet while nothing is connected (before the first ' +
+          'exchange, after a disconnect): runs publish no token life then. A revoked refresh token raises ' +
+          'needs-reconnect; a refresh function that does not run at all raises refresh-errors, ' +
+          'refresh-throttles or schedule-dead-letters.',
+        // One and a half schedule intervals always hold a scheduled run. A skipped run found a token
+        // refreshed minutes ago, which is fresh too, and a successful exchange clears the alarm at
+        // once. Runs publish TokenMinutesLeft only when a token is stored, so its sample count tells
+        // connected runs from the quiet runs before the first exchange: the schedule is always
+        // enabled and those runs must not raise an alarm that stays on until someone connects.
+        // FILL keeps one silent series from blanking the expression.
         metric: new cloudwatch.MathExpression({
-          label: 'runs ending with a fresh token',
-          expression: 'FILL(succeeded, 0) + FILL(skipped, 0) + FILL(exchanged, 0)',
+          label: 'connected runs, none ending with a fresh token',
+          expression:
+            'IF(FILL(connected, 0) > 0 AND FILL(succeeded, 0) + FILL(skipped, 0) + FILL(exchanged, 0) == 0, 1, 0)',
           usingMetrics: {
+            connected: metric(METRICS.tokenMinutesLeft, cloudwatch.Stats.SAMPLE_COUNT, stalePeriod),
             succeeded: metric(METRICS.refreshSucceeded, cloudwatch.Stats.SUM, stalePeriod),
             skipped: metric(METRICS.refreshSkipped, cloudwatch.Stats.SUM, stalePeriod),
             exchanged: metric(METRICS.exchangeSucceeded, cloudwatch.Stats.SUM, stalePeriod),
           },
           period: stalePeriod,
         }),
-        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         threshold: 1,
         evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       }),
       tokenExpiring: new cloudwatch.Alarm(this, 'TokenExpiring', {
         alarmName: `${props.alarmPrefix}-token-expiring`,
@@ -129,7 +188,6 @@ export class ConnectionMonitoring extends Construct {
       }
     }
 
-    const oneHour = Duration.hours(1);
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       dashboardName: props.dashboardName,
       defaultInterval: Duration.days(1),
@@ -173,21 +231,25 @@ export class ConnectionMonitoring extends Construct {
             ],
           }),
           new cloudwatch.GraphWidget({
-            title: 'Exchanges',
+            title: 'Exchanges, and runs that found a reconnect needed',
             width: 12,
             left: [
               metric(METRICS.exchangeSucceeded, cloudwatch.Stats.SUM, oneHour).with({ label: 'connected' }),
               metric(METRICS.exchangeFailed, cloudwatch.Stats.SUM, oneHour).with({ label: 'failed' }),
+              metric(METRICS.needsReconnect, cloudwatch.Stats.SUM, oneHour).with({
+                label: 'needs reconnect',
+              }),
             ],
           }),
         ],
         [
           new cloudwatch.GraphWidget({
-            title: 'Function errors',
+            title: 'Function errors and throttles',
             width: 12,
             left: [
-              props.refreshFunction.metricErrors({ period: oneHour, label: 'refresh' }),
-              props.exchangeFunction.metricErrors({ period: oneHour, label: 'exchange' }),
+              props.refreshFunction.metricErrors({ period: oneHour, label: 'refresh errors' }),
+              props.exchangeFunction.metricErrors({ period: oneHour, label: 'exchange errors' }),
+              props.refreshFunction.metricThrottles({ period: oneHour, label: 'refresh throttles' }),
             ],
           }),
           new cloudwatch.GraphWidget({

@@ -15,8 +15,9 @@ export interface ScheduledRefreshProps {
 
 /**
  * The EventBridge Scheduler schedule that runs the refresh function, its dead-letter queue and the
- * role the scheduler assumes. It is created disabled: until a grant code has been exchanged there
- * is nothing to refresh, and the exchange function switches it on.
+ * role the scheduler assumes. The template owns the schedule and creates it enabled; nothing switches
+ * it at runtime. A run while nothing is connected, or after Zoho revoked the refresh token, returns
+ * without calling Zoho, so a deploy can never leave the token without renewal.
  */
 export class ScheduledRefresh extends Construct {
   readonly schedule: scheduler.Schedule;
@@ -76,9 +77,9 @@ export class ScheduledRefresh extends Construct {
     const deadLetterQueueArn = this.deadLetterQueue.queueArn;
     this.schedule = new scheduler.Schedule(this, 'Schedule', {
       scheduleName: props.scheduleName,
-      description: 'Keeps the Zoho access token fresh; switched on by the first successful exchange',
+      description: 'Keeps the Zoho access token fresh; runs before the first exchange return at once',
       schedule: scheduler.ScheduleExpression.rate(props.rate),
-      enabled: false,
+      enabled: true,
       target: {
         bind: () => ({
           arn: props.refreshFunction.functionArn,
@@ -95,35 +96,36 @@ export class ScheduledRefresh extends Construct {
   }
 
   /**
-   * Lets the grantee switch the refresh schedule on or off: GetSchedule then UpdateSchedule, which
-   * passes the scheduler role again.
+   * Lets the grantee read the refresh schedule (its rate) and the pending follow-up, if any:
+   * GetSchedule only. Nobody is granted UpdateSchedule on the refresh schedule: the template owns it.
    */
-  grantSwitch(grantee: iam.IGrantable): void {
+  grantRead(grantee: iam.IGrantable): void {
     iam.Grant.addToPrincipal({
       grantee,
-      actions: ['scheduler:GetSchedule', 'scheduler:UpdateSchedule'],
-      resourceArns: [this.scheduleArn],
+      actions: ['scheduler:GetSchedule'],
+      resourceArns: [this.scheduleArn, this.followUpScheduleArn],
     });
-    this.grantPassRole(grantee);
   }
 
-  /** Lets the grantee create, change and remove the one-time follow-up schedule. */
+  /** Lets the grantee remove a pending follow-up (a disconnect does): DeleteSchedule on it only. */
+  grantCancelFollowUp(grantee: iam.IGrantable): void {
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['scheduler:DeleteSchedule'],
+      resourceArns: [this.followUpScheduleArn],
+    });
+  }
+
+  /**
+   * Lets the grantee create, move and remove the one-time follow-up schedule, handing it the
+   * scheduler role (iam:PassRole, to Scheduler only). Reading it takes `grantRead`.
+   */
   grantFollowUp(grantee: iam.IGrantable): void {
     iam.Grant.addToPrincipal({
       grantee,
-      actions: [
-        'scheduler:CreateSchedule',
-        'scheduler:UpdateSchedule',
-        'scheduler:DeleteSchedule',
-        'scheduler:GetSchedule',
-      ],
+      actions: ['scheduler:CreateSchedule', 'scheduler:UpdateSchedule', 'scheduler:DeleteSchedule'],
       resourceArns: [this.followUpScheduleArn],
     });
-    this.grantPassRole(grantee);
-  }
-
-  private grantPassRole(grantee: iam.IGrantable): void {
-    // Granted by both methods; CDK drops the duplicate statement when it renders the policy.
     grantee.grantPrincipal.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ['iam:PassRole'],

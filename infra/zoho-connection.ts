@@ -1,4 +1,12 @@
-import { Duration, RemovalPolicy, SecretValue, Stack, Validations } from 'aws-cdk-lib';
+import {
+  DefaultStackSynthesizer,
+  Duration,
+  Fn,
+  RemovalPolicy,
+  SecretValue,
+  Stack,
+  Validations,
+} from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -73,18 +81,30 @@ export interface ZohoConnectionProps {
    */
   readonly alarmTopic?: sns.ITopic;
   /**
-   * Reserved concurrency of the refresh function, so that only one run writes the token at a time.
-   * `0` or `undefined` reserves none: accounts still on the default Lambda concurrency quota of 10
-   * cannot reserve any, because Lambda keeps 10 unreserved.
+   * Reserved concurrency of the refresh function. An optimisation, not a guarantee: overlapping runs
+   * (a scheduled run and consumers' forced refreshes) are throttled instead of queueing behind one
+   * another. What keeps Zoho calls spaced whatever the concurrency is the runtime's compare-and-swap
+   * claim stored in the access-token secret. `0` reserves none: accounts still on the default Lambda
+   * concurrency quota of 10 cannot reserve any, because Lambda keeps 10 unreserved.
    * @default 1
    */
   readonly refreshReservedConcurrency?: number;
   /**
    * What happens to both secrets when the stack is deleted. Retained secrets keep their names, so a
    * new deployment of the same connection needs them deleted (or restored) first.
-   * @default RemovalPolicy.RETAIN
+   * @default RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE - CloudFormation's `RetainExceptOnCreate`: kept
+   * when the stack is deleted, but removed when the deployment that created them fails and rolls back
+   * (e.g. the account refused the reserved concurrency), so that a retry does not fail on their names
    */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * A role that may also read and write the credentials secret's value, for an emergency. The
+   * secret's resource policy denies its value to every other principal of the account but the
+   * exchange and refresh functions, whatever their IAM policies allow (`secretsmanager:*` included).
+   * The role still needs an IAM policy of its own that allows the access.
+   * @default - none
+   */
+  readonly credentialsBreakGlassRole?: iam.IRole;
   /**
    * Also deploys the example consumer (`functions/example-consumer`): a Lambda function, wired with
    * `addConsumer`, that reads the access token and asks Zoho CRM for the current user. For trying a
@@ -101,18 +121,21 @@ const DEFAULTS = {
   memorySize: 256,
   logRetention: logs.RetentionDays.ONE_MONTH,
   refreshReservedConcurrency: 1,
-  removalPolicy: RemovalPolicy.RETAIN,
+  removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
 } as const;
 
 /**
  * One Zoho connection: one Self Client in one data centre. Creates the two secrets, the exchange
- * and refresh functions, the (disabled) refresh schedule, alarms and a dashboard. Other Lambda
+ * and refresh functions, the refresh schedule (enabled), alarms and a dashboard. Other Lambda
  * functions use the access token through `addConsumer`.
  */
 export class ZohoConnection extends Construct {
   readonly connectionName: string;
   readonly names: ConnectionNames;
-  /** Client id and secret and the refresh token: only the two functions may read it. */
+  /**
+   * Client id and secret and the refresh token: only the two functions (and `credentialsBreakGlassRole`)
+   * may read or write its value; its resource policy denies everybody else.
+   */
   readonly credentialsSecret: secretsmanager.Secret;
   /** The current access token: grant read on it with `grantRead`. */
   readonly accessTokenSecret: secretsmanager.Secret;
@@ -200,12 +223,17 @@ export class ZohoConnection extends Construct {
     });
     this.deadLetterQueue = schedule.deadLetterQueue;
 
-    for (const keeper of [exchange, refresh]) {
-      this.grantReadWrite(this.credentialsSecret, keeper.role);
-      this.grantReadWrite(this.accessTokenSecret, keeper.role);
-      schedule.grantSwitch(keeper.role);
-    }
+    // The exchange connects and disconnects: it writes both secrets and cancels a pending follow-up.
+    this.grantReadWrite(this.credentialsSecret, exchange.role);
+    this.grantReadWrite(this.accessTokenSecret, exchange.role);
+    schedule.grantRead(exchange.role);
+    schedule.grantCancelFollowUp(exchange.role);
+    // The refresh reads the refresh token but only ever writes the access token.
+    this.grantReadOnly(this.credentialsSecret, refresh.role);
+    this.grantReadWrite(this.accessTokenSecret, refresh.role);
+    schedule.grantRead(refresh.role);
     schedule.grantFollowUp(refresh.role);
+    this.denyCredentialsToOthers([exchange.role, refresh.role, props.credentialsBreakGlassRole]);
 
     this.alarmTopic = props.alarmTopic ?? this.createAlarmTopic(props.alarmEmail);
     const monitoring = new ConnectionMonitoring(this, 'Monitoring', {
@@ -312,6 +340,11 @@ export class ZohoConnection extends Construct {
     return secret;
   }
 
+  private grantReadOnly(secret: secretsmanager.Secret, role: iam.IRole): void {
+    secret.grantRead(role);
+    this.grantKeyThroughSecretsManager(role, 'kms:Decrypt');
+  }
+
   /**
    * Read plus PutSecretValue only: `grantWrite` would also allow UpdateSecret (changing the key or
    * description) and UpdateSecretVersionStage, which the functions never need.
@@ -325,6 +358,44 @@ export class ZohoConnection extends Construct {
     });
     // Writing under a customer-managed key needs a data key, asked for by Secrets Manager on our behalf.
     this.grantKeyThroughSecretsManager(role, 'kms:Decrypt', 'kms:GenerateDataKey');
+  }
+
+  /**
+   * IAM policies alone cannot keep the refresh token from a principal that holds `secretsmanager:*`
+   * on `*` (a CI or admin role). An explicit Deny in the secret's resource policy wins over any
+   * Allow, so it holds against those too. Two statements, because the deployment must keep
+   * working: CloudFormation updates the secret and this policy (with the CDK execution role, or
+   * with the deployer's own credentials), but it never needs the value, and a stack that could read
+   * it would be a way around the policy (a `{{resolve:secretsmanager:...}}` reference).
+   * DescribeSecret and DeleteSecret stay open: they reveal or change no value, and stack deletion
+   * needs the latter.
+   */
+  private denyCredentialsToOthers(allowed: readonly (iam.IRole | undefined)[]): void {
+    const allowedArns = allowed.flatMap((role) => (role ? [role.roleArn] : []));
+    const deny = (
+      sid: string,
+      actions: readonly string[],
+      exempt: readonly string[],
+      otherConditions: Readonly<Record<string, Record<string, string>>> = {},
+    ) =>
+      this.credentialsSecret.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid,
+          effect: iam.Effect.DENY,
+          principals: [new iam.AnyPrincipal()],
+          actions: [...actions],
+          resources: [this.credentialsSecret.secretArn],
+          conditions: { ArnNotEquals: { 'aws:PrincipalArn': [...exempt] }, ...otherConditions },
+        }),
+      );
+    deny('OnlyTheKeeperReadsTheCredentials', CREDENTIALS_READ_ACTIONS, allowedArns);
+    const deployer = cloudFormationExecutionRoleArn(Stack.of(this));
+    deny(
+      'OnlyTheKeeperAndItsDeploymentWriteTheCredentials',
+      CREDENTIALS_WRITE_ACTIONS,
+      deployer ? [...allowedArns, deployer] : allowedArns,
+      { StringNotEquals: { 'aws:CalledViaFirst': 'cloudformation.amazonaws.com' } },
+    );
   }
 
   /**
@@ -361,6 +432,38 @@ export class ZohoConnection extends Construct {
     });
     return topic;
   }
+}
+
+/** Everything that reveals the credentials secret's value. */
+const CREDENTIALS_READ_ACTIONS = ['secretsmanager:GetSecretValue'] as const;
+
+/**
+ * Everything that changes the credentials secret's value, or the policy that protects it: a
+ * principal that could delete this policy, restore an older version or replicate the secret to a
+ * region of its choosing could read the value next.
+ */
+const CREDENTIALS_WRITE_ACTIONS = [
+  'secretsmanager:PutSecretValue',
+  'secretsmanager:UpdateSecret',
+  'secretsmanager:UpdateSecretVersionStage',
+  'secretsmanager:RestoreSecret',
+  'secretsmanager:RotateSecret',
+  'secretsmanager:CancelRotateSecret',
+  'secretsmanager:PutResourcePolicy',
+  'secretsmanager:DeleteResourcePolicy',
+  'secretsmanager:ReplicateSecretToRegions',
+] as const;
+
+/**
+ * The role CloudFormation deploys the stack with, when the stack is synthesised for `cdk bootstrap`'s
+ * roles (the default). Other synthesizers deploy with the caller's credentials, which CloudFormation
+ * uses itself: those calls carry `aws:CalledViaFirst`.
+ */
+function cloudFormationExecutionRoleArn(stack: Stack): string | undefined {
+  const synthesizer = stack.synthesizer;
+  if (!(synthesizer instanceof DefaultStackSynthesizer)) return undefined;
+  const arn = synthesizer.cloudFormationExecutionRole;
+  return arn === undefined ? undefined : Fn.sub(arn);
 }
 
 function assertRefreshRate(rate: Duration): void {

@@ -34,7 +34,11 @@ export class ZohoTokenKeeperStack extends Stack {
     output('credentialsSecretArn', connection.credentialsSecret.secretArn, 'Credentials secret ARN');
     output('accessTokenSecretName', names.accessTokenSecret, 'Current access token: grant read to consumers');
     output('accessTokenSecretArn', connection.accessTokenSecret.secretArn, 'Access-token secret ARN');
-    output('refreshScheduleName', connection.refreshSchedule, 'Disabled until the first exchange');
+    output(
+      'refreshScheduleName',
+      connection.refreshSchedule,
+      'Runs the refresh function; enabled from deployment',
+    );
     output('dashboardName', names.dashboard, 'CloudWatch dashboard of this connection');
     output(
       'exchangeCommand',

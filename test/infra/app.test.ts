@@ -173,9 +173,9 @@ describe('the CDK app', () => {
           .filter((name) => typeof name === 'string'),
       );
     });
-    // Two secrets, one schedule, two log groups, four alarms, one dashboard per connection.
-    expect(physicalNames[0]).toHaveLength(10);
-    expect(physicalNames[1]).toHaveLength(10);
+    // Two secrets, one schedule, two log groups, seven alarms, one dashboard per connection.
+    expect(physicalNames[0]).toHaveLength(13);
+    expect(physicalNames[1]).toHaveLength(13);
     expect(physicalNames[0]?.filter((name) => physicalNames[1]?.includes(name))).toEqual([]);
   });
 

@@ -1,4 +1,4 @@
-import { App, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { App, DefaultStackSynthesizer, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -11,11 +11,14 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DATA_CENTRE_IDS, type DataCentreId } from '../../functions/lib/data-centres.js';
 import { ZohoConnection } from '../../infra/zoho-connection.js';
 import {
+  actionPatternMatches,
   FAST_CONTEXT,
+  isDeniedBy,
   KEY_ACCOUNT_ENV,
   KEY_ARN,
   policyStatementsOf,
   ref,
+  resourcePolicyStatementsOf,
   type Synthesised,
   synthesise,
   VIA_SECRETS_MANAGER,
@@ -58,13 +61,14 @@ describe('ZohoConnection with default settings', () => {
   });
 
   describe('secrets', () => {
-    it('creates the two secrets with fixed names, an empty JSON document and a Retain policy', () => {
+    it('creates the two secrets with fixed names and an empty JSON document, kept on deletion unless just created', () => {
       const { template } = synthesised;
       template.resourceCountIs('AWS::SecretsManager::Secret', 2);
       for (const name of ['zoho-token-keeper/crm/credentials', 'zoho-token-keeper/crm/access-token']) {
+        // A failed first deploy removes them, so that the retry does not fail on their names.
         template.hasResource('AWS::SecretsManager::Secret', {
           Properties: { Name: name, SecretString: '{}', KmsKeyId: Match.absent() },
-          DeletionPolicy: 'Retain',
+          DeletionPolicy: 'RetainExceptOnCreate',
           UpdateReplacePolicy: 'Retain',
         });
       }
@@ -158,14 +162,14 @@ describe('ZohoConnection with default settings', () => {
   });
 
   describe('refresh schedule', () => {
-    it('runs the refresh function every 50 minutes with {} once enabled, and is created disabled', () => {
+    it('runs the refresh function every 50 minutes with {}, enabled from deployment', () => {
       const { template, stack, connection } = synthesised;
       template.resourceCountIs('AWS::Scheduler::Schedule', 1);
       template.hasResourceProperties('AWS::Scheduler::Schedule', {
         Name: 'zoho-token-keeper-crm-refresh',
         GroupName: Match.absent(),
         ScheduleExpression: 'rate(50 minutes)',
-        State: 'DISABLED',
+        State: 'ENABLED',
         FlexibleTimeWindow: { Mode: 'OFF' },
         Target: Match.objectEquals({
           Arn: ref(stack, connection.refreshFunction.functionArn),
@@ -207,32 +211,61 @@ describe('ZohoConnection with default settings', () => {
       template.allResourcesProperties('AWS::IAM::Role', { ManagedPolicyArns: Match.absent() });
     });
 
-    it('lets the exchange function write its log, read and put both secrets, and switch the schedule on', () => {
+    it('lets the exchange function write its log, read and put both secrets, read the schedules and cancel the follow-up', () => {
       const { template, stack, connection } = synthesised;
       const statements = policyStatementsOf(template, stack, connection.exchangeFunction.role);
       expect(statements).toEqual([
-        ...logAndSecretStatements(synthesised, 'Exchange'),
-        ...switchStatements(synthesised),
-      ]);
-    });
-
-    it('lets the refresh function do the same, plus manage only its -retry follow-up schedule', () => {
-      const { template, stack, connection } = synthesised;
-      const statements = policyStatementsOf(template, stack, connection.refreshFunction.role);
-      expect(statements).toEqual([
-        ...logAndSecretStatements(synthesised, 'Refresh'),
-        ...switchStatements(synthesised),
+        logStatement(synthesised, 'Exchange'),
+        ...readAndPut(synthesised, connection.credentialsSecret.secretArn),
+        ...readAndPut(synthesised, connection.accessTokenSecret.secretArn),
+        readSchedulesStatement,
         {
           Effect: 'Allow',
-          Action: [
-            'scheduler:CreateSchedule',
-            'scheduler:UpdateSchedule',
-            'scheduler:DeleteSchedule',
-            'scheduler:GetSchedule',
-          ],
+          Action: 'scheduler:DeleteSchedule',
           Resource: scheduleArn('zoho-token-keeper-crm-refresh-retry'),
         },
       ]);
+    });
+
+    it('lets the refresh function read the credentials, put only the access token, and manage only its -retry follow-up', () => {
+      const { template, stack, connection } = synthesised;
+      const statements = policyStatementsOf(template, stack, connection.refreshFunction.role);
+      expect(statements).toEqual([
+        logStatement(synthesised, 'Refresh'),
+        readStatement(synthesised, connection.credentialsSecret.secretArn),
+        ...readAndPut(synthesised, connection.accessTokenSecret.secretArn),
+        readSchedulesStatement,
+        {
+          Effect: 'Allow',
+          Action: ['scheduler:CreateSchedule', 'scheduler:UpdateSchedule', 'scheduler:DeleteSchedule'],
+          Resource: scheduleArn('zoho-token-keeper-crm-refresh-retry'),
+        },
+        {
+          Effect: 'Allow',
+          Action: 'iam:PassRole',
+          Resource: ref(stack, schedulerRole(synthesised).roleArn),
+          Condition: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+        },
+      ]);
+    });
+
+    it('lets nobody change the refresh schedule at runtime: the template owns it', () => {
+      const { template } = synthesised;
+      const policies = JSON.stringify(template.findResources('AWS::IAM::Policy'));
+      const mainSchedule = JSON.stringify(scheduleArn('zoho-token-keeper-crm-refresh'));
+      const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
+        (policy) =>
+          (
+            policy as {
+              Properties: { PolicyDocument: { Statement: { Action: unknown; Resource: unknown }[] } };
+            }
+          ).Properties.PolicyDocument.Statement,
+      );
+      const onMainSchedule = statements.filter((statement) =>
+        [statement.Resource].flat().some((resource) => JSON.stringify(resource) === mainSchedule),
+      );
+      expect(policies).toContain(mainSchedule);
+      for (const statement of onMainSchedule) expect(statement.Action).toBe('scheduler:GetSchedule');
     });
 
     it('lets the scheduler role only invoke the refresh function and send to the dead-letter queue', () => {
@@ -299,47 +332,56 @@ describe('ZohoConnection with default settings', () => {
       });
     });
 
-    it('alarms when no run ended with a fresh token for 75 minutes', () => {
-      const metricStat = (name: string) => ({
+    it('alarms when runs happened while connected but none ended with a fresh token for 75 minutes', () => {
+      const metricStat = (name: string, stat = 'Sum') => ({
         Metric: {
           Namespace: 'ZohoTokenKeeper',
           MetricName: name,
           Dimensions: [{ Name: 'service', Value: 'crm' }],
         },
         Period: 4500,
-        Stat: 'Sum',
+        Stat: stat,
       });
       synthesised.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         AlarmName: 'zoho-token-keeper-crm-token-stale',
         Metrics: Match.arrayWith([
           Match.objectLike({
-            Expression: 'FILL(succeeded, 0) + FILL(skipped, 0) + FILL(exchanged, 0)',
+            Expression:
+              'IF(FILL(connected, 0) > 0 AND FILL(succeeded, 0) + FILL(skipped, 0) + FILL(exchanged, 0) == 0, 1, 0)',
             ReturnData: true,
           }),
+          // Published only when a token is stored: runs before the first exchange do not count.
+          { Id: 'connected', MetricStat: metricStat('TokenMinutesLeft', 'SampleCount'), ReturnData: false },
           { Id: 'succeeded', MetricStat: metricStat('RefreshSucceeded'), ReturnData: false },
           { Id: 'skipped', MetricStat: metricStat('RefreshSkipped'), ReturnData: false },
           { Id: 'exchanged', MetricStat: metricStat('ExchangeSucceeded'), ReturnData: false },
         ]),
-        ComparisonOperator: 'LessThanThreshold',
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
         Threshold: 1,
       });
     });
 
-    it('tells the operator that the stale-token alarm also fires when no refresh runs, and when that is expected', () => {
-      const stale = synthesised.template.findResources('AWS::CloudWatch::Alarm', {
-        Properties: { AlarmName: 'zoho-token-keeper-crm-token-stale' },
-      });
-      const [properties] = Object.values(stale).map(
-        (alarm) => (alarm as { Properties: { AlarmDescription: string } }).Properties,
+    it('tells the operator what each alarm means and what to do', () => {
+      const descriptions = Object.fromEntries(
+        Object.values(synthesised.template.findResources('AWS::CloudWatch::Alarm')).map((alarm) => {
+          const { AlarmName, AlarmDescription } = (
+            alarm as { Properties: { AlarmName: string; AlarmDescription: string } }
+          ).Properties;
+          return [AlarmName.replace('zoho-token-keeper-crm-', ''), AlarmDescription];
+        }),
       );
-      expect(properties?.AlarmDescription).toMatch(/did not run at all/);
-      expect(properties?.AlarmDescription).toMatch(/disabled/);
-      expect(properties?.AlarmDescription).toMatch(
-        /from deployment until the first exchange, and after a disconnect: that is expected/,
+      expect(descriptions['token-stale']).toMatch(
+        /Quiet while nothing is connected \(before the first exchange/,
       );
+      expect(descriptions['token-stale']).not.toMatch(/disabled/);
+      expect(descriptions['needs-reconnect']).toMatch(/new grant code .* npm run connect/);
+      expect(descriptions['refresh-errors']).toMatch(/crash, a timeout, or a failed cold start/);
+      expect(descriptions['refresh-throttles']).toMatch(/reserved concurrency/);
+      for (const description of Object.values(descriptions))
+        expect(description.length).toBeLessThanOrEqual(1024);
     });
 
-    it('treats no data as stale (no refresh ran, e.g. the schedule is disabled), and as fine for the other alarms', () => {
+    it('treats no data as fine for every alarm: nothing connected, or nothing happened', () => {
       const missingData = Object.values(synthesised.template.findResources('AWS::CloudWatch::Alarm')).map(
         (alarm) => {
           const { AlarmName, TreatMissingData } = (
@@ -350,9 +392,57 @@ describe('ZohoConnection with default settings', () => {
       );
       expect(Object.fromEntries(missingData)).toEqual({
         'zoho-token-keeper-crm-refresh-failed': 'notBreaching',
-        'zoho-token-keeper-crm-token-stale': 'breaching',
+        'zoho-token-keeper-crm-refresh-errors': 'notBreaching',
+        'zoho-token-keeper-crm-refresh-throttles': 'notBreaching',
+        'zoho-token-keeper-crm-needs-reconnect': 'notBreaching',
+        'zoho-token-keeper-crm-token-stale': 'notBreaching',
         'zoho-token-keeper-crm-token-expiring': 'notBreaching',
         'zoho-token-keeper-crm-schedule-dead-letters': 'notBreaching',
+      });
+    });
+
+    it('alarms on the first failed invocation of the refresh function, crashes included', () => {
+      const { stack, connection } = synthesised;
+      synthesised.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmName: 'zoho-token-keeper-crm-refresh-errors',
+        Namespace: 'AWS/Lambda',
+        MetricName: 'Errors',
+        Dimensions: [{ Name: 'FunctionName', Value: ref(stack, connection.refreshFunction.functionName) }],
+        Statistic: 'Sum',
+        Period: 300,
+        EvaluationPeriods: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        Threshold: 1,
+      });
+    });
+
+    it('alarms on refresh throttles that last two 5-minute periods, not on one burst of forced refreshes', () => {
+      const { stack, connection } = synthesised;
+      synthesised.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmName: 'zoho-token-keeper-crm-refresh-throttles',
+        Namespace: 'AWS/Lambda',
+        MetricName: 'Throttles',
+        Dimensions: [{ Name: 'FunctionName', Value: ref(stack, connection.refreshFunction.functionName) }],
+        Statistic: 'Sum',
+        Period: 300,
+        EvaluationPeriods: 2,
+        DatapointsToAlarm: 2,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        Threshold: 10,
+      });
+    });
+
+    it('alarms when a run within the last hour found the connection needing a reconnect', () => {
+      synthesised.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmName: 'zoho-token-keeper-crm-needs-reconnect',
+        Namespace: 'ZohoTokenKeeper',
+        MetricName: 'NeedsReconnect',
+        Dimensions: [{ Name: 'service', Value: 'crm' }],
+        Statistic: 'Maximum',
+        Period: 3600,
+        EvaluationPeriods: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        Threshold: 1,
       });
     });
 
@@ -381,8 +471,9 @@ describe('ZohoConnection with default settings', () => {
       });
     });
 
-    it('creates exactly these four alarms and no topic when nobody is to be notified', () => {
-      synthesised.template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
+    it('creates exactly these seven alarms and no topic when nobody is to be notified', () => {
+      synthesised.template.resourceCountIs('AWS::CloudWatch::Alarm', 7);
+      expect(Object.keys(synthesised.connection.alarms)).toHaveLength(7);
       synthesised.template.resourceCountIs('AWS::SNS::Topic', 0);
       expect(synthesised.connection.alarmTopic).toBeUndefined();
     });
@@ -401,6 +492,8 @@ describe('ZohoConnection with default settings', () => {
         'p99',
         'alarm',
         'Errors',
+        'Throttles',
+        'NeedsReconnect',
         'Duration',
       ]) {
         expect(body).toContain(expected);
@@ -409,46 +502,163 @@ describe('ZohoConnection with default settings', () => {
   });
 });
 
-function logAndSecretStatements({ stack, connection }: Synthesised, fn: 'Exchange' | 'Refresh'): unknown[] {
+function logStatement({ stack, connection }: Synthesised, fn: 'Exchange' | 'Refresh'): unknown {
   const logGroup = connection.node.findChild(fn).node.findChild('LogGroup') as logs.ILogGroup;
-  const readAndPut = (secretArn: string) => [
-    {
-      Effect: 'Allow',
-      Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
-      Resource: ref(stack, secretArn),
-    },
-    { Effect: 'Allow', Action: 'secretsmanager:PutSecretValue', Resource: ref(stack, secretArn) },
-  ];
+  return {
+    Effect: 'Allow',
+    Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+    Resource: ref(stack, logGroup.logGroupArn),
+  };
+}
+
+function readStatement({ stack }: Synthesised, secretArn: string): unknown {
+  return {
+    Effect: 'Allow',
+    Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+    Resource: ref(stack, secretArn),
+  };
+}
+
+function readAndPut(synthesised: Synthesised, secretArn: string): unknown[] {
   return [
-    {
-      Effect: 'Allow',
-      Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-      Resource: ref(stack, logGroup.logGroupArn),
-    },
-    ...readAndPut(connection.credentialsSecret.secretArn),
-    ...readAndPut(connection.accessTokenSecret.secretArn),
+    readStatement(synthesised, secretArn),
+    { Effect: 'Allow', Action: 'secretsmanager:PutSecretValue', Resource: ref(synthesised.stack, secretArn) },
   ];
 }
 
-function switchStatements(synthesised: Synthesised): unknown[] {
-  return [
-    {
-      Effect: 'Allow',
-      Action: ['scheduler:GetSchedule', 'scheduler:UpdateSchedule'],
-      Resource: scheduleArn('zoho-token-keeper-crm-refresh'),
-    },
-    {
-      Effect: 'Allow',
-      Action: 'iam:PassRole',
-      Resource: ref(synthesised.stack, schedulerRole(synthesised).roleArn),
-      Condition: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
-    },
-  ];
-}
+/** GetSchedule on the refresh schedule (its rate) and on its follow-up: both functions read them. */
+const readSchedulesStatement = {
+  Effect: 'Allow',
+  Action: 'scheduler:GetSchedule',
+  Resource: [
+    scheduleArn('zoho-token-keeper-crm-refresh'),
+    scheduleArn('zoho-token-keeper-crm-refresh-retry'),
+  ],
+};
 
 function schedulerRole({ connection }: Synthesised): iam.IRole {
   return connection.node.findChild('RefreshSchedule').node.findChild('SchedulerRole') as iam.IRole;
 }
+
+describe('the credentials secret resource policy', () => {
+  const CI_ROLE = 'arn:aws:iam::123456789012:role/ci';
+  const BREAK_GLASS_ROLE = 'arn:aws:iam::123456789012:role/zoho-break-glass';
+  // The bootstrap role CloudFormation deploys with (`cdk bootstrap`'s default qualifier).
+  const CFN_EXEC_ROLE = {
+    'Fn::Sub': DefaultStackSynthesizer.DEFAULT_CLOUDFORMATION_ROLE_ARN.replace(
+      /\$\{Qualifier\}/,
+      DefaultStackSynthesizer.DEFAULT_QUALIFIER,
+    ),
+  };
+  let reader: iam.Role;
+  let synthesised: Synthesised;
+  beforeAll(() => {
+    synthesised = synthesise({}, (stack, connection) => {
+      // What a CI or admin role often holds: every Secrets Manager action on every secret.
+      const ci = iam.Role.fromRoleArn(stack, 'Ci', CI_ROLE);
+      ci.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['secretsmanager:*'], resources: ['*'] }));
+      reader = new iam.Role(stack, 'Reader', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+      connection.grantRead(reader);
+    });
+  });
+  const credentialsPolicy = ({ template, stack, connection }: Synthesised) =>
+    resourcePolicyStatementsOf(template, stack, connection.credentialsSecret.secretArn);
+  const roleArn = ({ stack }: Synthesised, role: iam.IRole | undefined) => ref(stack, role?.roleArn ?? '');
+
+  it('denies a role with secretsmanager:* on * reading or writing the credentials', () => {
+    const policy = credentialsPolicy(synthesised);
+    expect(actionPatternMatches('secretsmanager:*', 'secretsmanager:GetSecretValue')).toBe(true);
+    for (const action of [
+      'secretsmanager:GetSecretValue',
+      'secretsmanager:PutSecretValue',
+      'secretsmanager:UpdateSecret',
+      'secretsmanager:UpdateSecretVersionStage',
+      'secretsmanager:RestoreSecret',
+      'secretsmanager:RotateSecret',
+      'secretsmanager:CancelRotateSecret',
+      // Removing the policy would undo all of the above.
+      'secretsmanager:DeleteResourcePolicy',
+      'secretsmanager:PutResourcePolicy',
+    ]) {
+      expect(isDeniedBy(policy, { principalArn: CI_ROLE, action }), action).toBe(true);
+    }
+  });
+
+  it('denies a consumer granted read on the access token the credentials', () => {
+    const policy = credentialsPolicy(synthesised);
+    const principalArn = roleArn(synthesised, reader);
+    expect(isDeniedBy(policy, { principalArn, action: 'secretsmanager:GetSecretValue' })).toBe(true);
+  });
+
+  it('lets the exchange and refresh functions read and write the credentials', () => {
+    const policy = credentialsPolicy(synthesised);
+    const { connection } = synthesised;
+    for (const fn of [connection.exchangeFunction, connection.refreshFunction]) {
+      const principalArn = roleArn(synthesised, fn.role);
+      for (const action of ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue']) {
+        expect(isDeniedBy(policy, { principalArn, action }), action).toBe(false);
+      }
+    }
+  });
+
+  it('lets CloudFormation update the secret and this policy, but never read the value', () => {
+    const policy = credentialsPolicy(synthesised);
+    const deployers = [
+      { principalArn: CFN_EXEC_ROLE },
+      { principalArn: CI_ROLE, calledViaFirst: 'cloudformation.amazonaws.com' },
+    ];
+    for (const deployer of deployers) {
+      for (const action of [
+        'secretsmanager:UpdateSecret',
+        'secretsmanager:PutResourcePolicy',
+        'secretsmanager:DeleteResourcePolicy',
+      ]) {
+        expect(isDeniedBy(policy, { ...deployer, action }), action).toBe(false);
+      }
+      // A stack resolving {{resolve:secretsmanager:...}} must not be a way around the policy.
+      expect(isDeniedBy(policy, { ...deployer, action: 'secretsmanager:GetSecretValue' })).toBe(true);
+    }
+  });
+
+  it('denies nobody DescribeSecret or DeleteSecret, so the stack can still be deleted', () => {
+    const policy = credentialsPolicy(synthesised);
+    for (const action of ['secretsmanager:DescribeSecret', 'secretsmanager:DeleteSecret']) {
+      expect(isDeniedBy(policy, { principalArn: CI_ROLE, action }), action).toBe(false);
+    }
+  });
+
+  it('leaves the access-token secret without a policy: consumers read it with grantRead', () => {
+    const { template, stack, connection } = synthesised;
+    expect(resourcePolicyStatementsOf(template, stack, connection.accessTokenSecret.secretArn)).toEqual([]);
+    template.resourceCountIs('AWS::SecretsManager::ResourcePolicy', 1);
+  });
+
+  it('lets the break-glass role through too, when one is given', () => {
+    const app = new App({ context: FAST_CONTEXT });
+    const stack = new Stack(app, 'Test');
+    const connection = new ZohoConnection(stack, 'Connection', {
+      connectionName: 'crm',
+      credentialsBreakGlassRole: iam.Role.fromRoleArn(stack, 'BreakGlass', BREAK_GLASS_ROLE),
+    });
+    const policy = resourcePolicyStatementsOf(
+      Template.fromStack(stack),
+      stack,
+      connection.credentialsSecret.secretArn,
+    );
+
+    for (const action of ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue']) {
+      expect(isDeniedBy(policy, { principalArn: BREAK_GLASS_ROLE, action }), action).toBe(false);
+      expect(isDeniedBy(policy, { principalArn: CI_ROLE, action }), action).toBe(true);
+    }
+    // Without the prop the same role is denied like any other.
+    expect(
+      isDeniedBy(credentialsPolicy(synthesised), {
+        principalArn: BREAK_GLASS_ROLE,
+        action: 'secretsmanager:GetSecretValue',
+      }),
+    ).toBe(true);
+  });
+});
 
 describe('ZohoConnection options', () => {
   it('encrypts both secrets with the given key and lets the functions use it only through Secrets Manager', () => {
@@ -608,7 +818,7 @@ describe('several connections', () => {
       ['AWS::SecretsManager::Secret', 'Name', 4],
       ['AWS::Scheduler::Schedule', 'Name', 2],
       ['AWS::Logs::LogGroup', 'LogGroupName', 4],
-      ['AWS::CloudWatch::Alarm', 'AlarmName', 8],
+      ['AWS::CloudWatch::Alarm', 'AlarmName', 14],
       ['AWS::CloudWatch::Dashboard', 'DashboardName', 2],
     ] as const) {
       const names = namesOf(type, property);
