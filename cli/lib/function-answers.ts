@@ -1,7 +1,6 @@
 import type { ExchangeResult } from '../../functions/exchange/exchange-grant-code.js';
 import {
   CONNECTION_STATES,
-  type ConnectionState,
   type ConnectionStatus,
   type DisconnectResult,
   type ReplacedRefreshToken,
@@ -30,7 +29,7 @@ export function readConnectionStatus(payload: unknown): ConnectionStatus | undef
   if (record === undefined || state === undefined || scheduleName === undefined) return undefined;
   if (typeof record.client_stored !== 'boolean') return undefined;
   return {
-    connection_state: state satisfies ConnectionState,
+    connection_state: state,
     client_stored: record.client_stored,
     schedule_name: scheduleName,
     ...optionalTexts(record, [
