@@ -1,22 +1,18 @@
 import { parseExchangeEvent } from '../functions/exchange/exchange-event.js';
-import type { ExchangeResult } from '../functions/exchange/exchange-grant-code.js';
-import { isConnected, type StoredCredentials } from '../functions/lib/documents.js';
-import { DEFAULT_SCHEDULE_GROUP } from '../functions/lib/environment.js';
+import type { ConnectionStatus, ReplacedRefreshToken } from '../functions/lib/connection-status.js';
 import { InvalidEventError } from '../functions/lib/errors.js';
-import { RefreshSchedule } from '../functions/lib/schedule/refresh-schedule.js';
-import { TokenStore } from '../functions/lib/store/token-store.js';
 import { commandLine, resolveTarget, TARGET_OPTIONS, TARGET_USAGE } from './lib/args.js';
-import { awsFailure } from './lib/aws-errors.js';
 import { CliError, UsageError } from './lib/cli-error.js';
 import { type ClientChoice, chooseClient, nonEmpty } from './lib/client-credentials.js';
 import { type CliClients, createClients, resolvedRegion } from './lib/clients.js';
 import { runCommand } from './lib/command.js';
-import { type AdviceContext, exchangeFailure } from './lib/contract-advice.js';
-import { type ExchangeRequest, invokeExchange } from './lib/exchange.js';
+import { type AdviceContext, adviceFor } from './lib/contract-advice.js';
+import { type ExchangeRequest, requestExchange, requestStatus } from './lib/exchange-function.js';
 import { EXIT_CODES, type ExitCode } from './lib/exit-codes.js';
+import type { ExchangeAnswer } from './lib/function-answers.js';
 import { type CliIo, isMainModule, terminalIo } from './lib/io.js';
 import { apiConsole, describeDataCentre, describeExpiry, describeTarget, fieldLines } from './lib/output.js';
-import { type ConnectionStack, deployedAccountsUrl, findConnectionStack } from './lib/stack.js';
+import { type ConnectionStack, findConnectionStack } from './lib/stack.js';
 
 export const GRANT_CODE_ENV = 'ZOHO_GRANT_CODE';
 
@@ -25,13 +21,13 @@ const OPTIONS = { ...TARGET_OPTIONS, code: { type: 'string' } } as const;
 const USAGE = [
   'Usage: npm run connect -- --code <grant code> [--connection NAME | --stack NAME] [--region R] [--profile P]',
   '',
-  'Exchanges a Zoho Self Client grant code (API Console > Self Client > Generate Code) for tokens,',
-  'stored by the exchange function of the deployed stack, and switches the refresh schedule on.',
+  'Exchanges a Zoho Self Client grant code (API Console > Self Client > Generate Code) for tokens, through',
+  'the exchange function of the deployed stack. On a reconnect the function revokes the replaced refresh token.',
   '',
   '  --code CODE         the grant code (or set ZOHO_GRANT_CODE; asked for, hidden, when neither is given)',
   ...TARGET_USAGE,
   '',
-  'The client id and secret are taken from the credentials secret; ZOHO_CLIENT_ID and ZOHO_CLIENT_SECRET',
+  'The exchange function uses the client id and secret it has stored; ZOHO_CLIENT_ID and ZOHO_CLIENT_SECRET',
   'replace them, and in a terminal you are asked for them when none are stored.',
   'Exit codes: 0 connected, 1 something to fix first, 2 Zoho or AWS unavailable: retry later.',
 ];
@@ -40,6 +36,12 @@ const CLIENT_SOURCE: Readonly<Record<ClientChoice['source'], string>> = {
   stored: 'the stored client id and secret',
   environment: 'saved from ZOHO_CLIENT_ID and ZOHO_CLIENT_SECRET',
   prompt: 'saved from your answers',
+};
+
+const REPLACED: Readonly<Record<ReplacedRefreshToken, string>> = {
+  revoked: 'revoked at Zoho',
+  'already-invalid': 'already invalid at Zoho (revoked or deleted before)',
+  'revoke-failed': 'NOT revoked: Zoho could not be reached',
 };
 
 /** `npm run connect`: returns the exit code (see lib/exit-codes.ts). */
@@ -59,47 +61,38 @@ export async function run(
 
     const clients = createClients(target, deps);
     const stack = await findConnectionStack(clients, target, await resolvedRegion(clients));
-    const { request, choice, advice } = await prepareRequest(io, clients, stack, givenCode);
+    const status = await requestStatus(clients, stack, adviceFor(stack, undefined));
+    const advice = adviceFor(stack, status.accounts_url);
+    const { request, choice } = await prepareRequest(io, status, advice, givenCode);
 
     io.stdout(`Exchanging the grant code through ${stack.outputs.exchangeFunctionName} ...`);
-    const outcome = await invokeExchange(clients, stack, request);
-    if (outcome.kind === 'failed') {
-      throw exchangeFailure(outcome.errorType, outcome.errorMessage, advice);
-    }
-    const summary = await summarise(clients, stack, outcome.result, advice.accountsUrl, choice);
-    for (const line of summary) io.stdout(line);
+    const answer = await requestExchange(clients, stack, request, advice);
+    for (const line of summarise(stack, status, answer, choice, clients.now())) io.stdout(line);
     return EXIT_CODES.ok;
   });
 }
 
-/** Reads what is stored, then asks for what is missing: the code last, as it expires within minutes. */
+/** Asks for what is missing: the code last, as it expires within minutes. */
 async function prepareRequest(
   io: CliIo,
-  clients: CliClients,
-  stack: ConnectionStack,
+  status: ConnectionStatus,
+  advice: AdviceContext,
   givenCode: string | undefined,
-): Promise<{ request: ExchangeRequest; choice: ClientChoice; advice: AdviceContext }> {
-  const store = new TokenStore({
-    client: clients.secretsManager,
-    credentialsSecretId: stack.outputs.credentialsSecretArn,
-    accessTokenSecretId: stack.outputs.accessTokenSecretArn,
-  });
-  const [stored, accountsUrl] = await Promise.all([
-    readStoredCredentials(store, stack),
-    deployedAccountsUrl(clients, stack),
-  ]);
-  const advice = {
-    target: stack.target,
-    accountsUrl,
-    credentialsSecretName: stack.outputs.credentialsSecretName,
-  };
-  const choice = await chooseClient(io, stored, advice);
-  if (isConnected(stored)) {
+): Promise<{ request: ExchangeRequest; choice: ClientChoice }> {
+  const choice = await chooseClient(io, status.client_stored, advice);
+  const since = (time: string | undefined) => (time ? ` since ${time}` : '');
+  if (status.connection_state === 'connected') {
     io.stdout(
-      `Already connected since ${stored.connected_at}: the new grant code replaces the stored refresh token.`,
+      `Already connected${since(status.connected_at)}: the new grant code replaces the stored refresh token, ` +
+        'which the exchange function then revokes.',
+    );
+  } else if (status.connection_state === 'needs-reconnect') {
+    io.stdout(
+      `Zoho no longer accepts the stored refresh token (${status.state_reason ?? 'revoked or deleted'})` +
+        `${since(status.state_since)}: the new grant code replaces it.`,
     );
   }
-  const code = givenCode ?? (await askForCode(io, accountsUrl));
+  const code = givenCode ?? (await askForCode(io, advice.accountsUrl));
   const request: ExchangeRequest = {
     code,
     ...(choice.client
@@ -107,31 +100,55 @@ async function prepareRequest(
       : {}),
   };
   validate(request);
-  return { request, choice, advice };
+  return { request, choice };
 }
 
-async function summarise(
-  clients: CliClients,
+/** The schedule is as the status answer found it: nothing switches it at runtime, the exchange neither. */
+function summarise(
   stack: ConnectionStack,
-  result: ExchangeResult,
-  accountsUrl: string | undefined,
+  status: ConnectionStatus,
+  answer: ExchangeAnswer,
   choice: ClientChoice,
-): Promise<string[]> {
-  const now = clients.now();
-  const schedule = await describeSchedule(clients, stack);
-  return [
+  now: Date,
+): string[] {
+  const client =
+    choice.source === 'stored' && status.client_id
+      ? `${CLIENT_SOURCE.stored} (${status.client_id})`
+      : CLIENT_SOURCE[choice.source];
+  const replaced = answer.previous_refresh_token;
+  const schedule = status.schedule_state ?? 'UNKNOWN';
+  const lines = [
     `Connected ${describeTarget(stack.target, stack.region)}.`,
     ...fieldLines([
-      ['Data centre', describeDataCentre(accountsUrl)],
-      ['API domain', result.api_domain],
-      ['Scope', result.scope],
-      ['Token expires', `${result.expires_at} (${describeExpiry(result.expires_at, now)})`],
-      ['Refresh schedule', schedule],
-      ['Client', CLIENT_SOURCE[choice.source]],
+      ['Data centre', describeDataCentre(status.accounts_url)],
+      ['API domain', answer.api_domain],
+      ['Scope', answer.scope],
+      ['Token expires', `${answer.expires_at} (${describeExpiry(answer.expires_at, now)})`],
+      ['Client', client],
+      ['Old refresh token', replaced === undefined ? undefined : REPLACED[replaced]],
+      [
+        'Refresh schedule',
+        `${schedule}${status.schedule_expression ? `, ${status.schedule_expression}` : ''}`,
+      ],
     ]),
+  ];
+  if (replaced === 'revoke-failed') {
+    lines.push(
+      'The replaced refresh token is stored nowhere any more, but Zoho still counts it among the 20 a client may ' +
+        'hold (the 21st deletes the oldest). Nothing else needs doing.',
+    );
+  }
+  if (schedule !== 'ENABLED') {
+    lines.push(
+      `The refresh schedule ${status.schedule_name} is ${schedule}, so no scheduled refresh runs: enable it in the ` +
+        `EventBridge Scheduler console, then check with ${commandLine('status', stack.target)}.`,
+    );
+  }
+  lines.push(
     `Consumers granted read on ${stack.outputs.accessTokenSecretName} can now use the access token.`,
     `Check on it at any time: ${commandLine('status', stack.target)}`,
-  ];
+  );
+  return lines;
 }
 
 function validate(request: ExchangeRequest): void {
@@ -151,34 +168,6 @@ async function askForCode(io: CliIo, accountsUrl: string | undefined): Promise<s
   if (code === undefined) throw new UsageError('A grant code is needed.');
   validate({ code });
   return code;
-}
-
-async function readStoredCredentials(store: TokenStore, stack: ConnectionStack): Promise<StoredCredentials> {
-  try {
-    return await store.readCredentials();
-  } catch (error) {
-    throw awsFailure(error, {
-      action: `read the credentials secret ${stack.outputs.credentialsSecretName}`,
-      region: stack.region,
-      profile: stack.target.profile,
-    });
-  }
-}
-
-/** Read after the exchange, which switches the schedule on: this shows that it did. */
-async function describeSchedule(clients: CliClients, stack: ConnectionStack): Promise<string> {
-  try {
-    const schedule = new RefreshSchedule({
-      client: clients.scheduler,
-      name: stack.outputs.refreshScheduleName,
-      group: DEFAULT_SCHEDULE_GROUP,
-    });
-    const state = await schedule.describe();
-    const every = state.rateMinutes === undefined ? state.expression : `every ${state.rateMinutes} minutes`;
-    return `${state.state === 'ENABLED' ? 'enabled' : 'DISABLED (unexpected: run status)'}, ${every}`;
-  } catch {
-    return 'could not be read (run status)';
-  }
 }
 
 if (isMainModule(import.meta.url)) {

@@ -1,16 +1,13 @@
-import type { StoredCredentials } from '../functions/lib/documents.js';
-import { DEFAULT_SCHEDULE_GROUP } from '../functions/lib/environment.js';
-import { RefreshSchedule } from '../functions/lib/schedule/refresh-schedule.js';
-import { TokenStore } from '../functions/lib/store/token-store.js';
+import type { ConnectionStatus, DisconnectResult } from '../functions/lib/connection-status.js';
 import { commandLine, resolveTarget, TARGET_OPTIONS, TARGET_USAGE, type Target } from './lib/args.js';
-import { awsFailure } from './lib/aws-errors.js';
 import { CliError } from './lib/cli-error.js';
 import { type CliClients, createClients, resolvedRegion } from './lib/clients.js';
 import { runCommand } from './lib/command.js';
+import { adviceFor } from './lib/contract-advice.js';
+import { requestDisconnect, requestStatus } from './lib/exchange-function.js';
 import { EXIT_CODES, type ExitCode } from './lib/exit-codes.js';
 import { type CliIo, isMainModule, terminalIo } from './lib/io.js';
 import { apiConsole, describeTarget } from './lib/output.js';
-import { revokeStoredRefreshToken } from './lib/revocation.js';
 import { type ConnectionStack, findConnectionStack } from './lib/stack.js';
 
 const OPTIONS = { ...TARGET_OPTIONS, yes: { type: 'boolean', short: 'y' } } as const;
@@ -18,8 +15,9 @@ const OPTIONS = { ...TARGET_OPTIONS, yes: { type: 'boolean', short: 'y' } } as c
 const USAGE = [
   'Usage: npm run disconnect [-- --connection NAME | --stack NAME] [--region R] [--profile P] [--yes]',
   '',
-  'Revokes the refresh token at Zoho, clears the stored tokens (the client id and secret are kept, so',
-  'a later connect needs only a grant code), disables the refresh schedule and cancels any follow-up.',
+  'Has the exchange function of the deployed stack revoke the refresh token at Zoho, clear the stored tokens',
+  '(the client id and secret are kept, so a later connect needs only a grant code) and cancel any pending',
+  'follow-up refresh. The refresh schedule stays enabled; its runs make no Zoho call until you connect again.',
   '',
   '  -y, --yes           do not ask for confirmation (needed when not run in a terminal)',
   ...TARGET_USAGE,
@@ -27,7 +25,11 @@ const USAGE = [
   'Exit codes: 0 disconnected, 1 something to fix first (or not confirmed), 2 Zoho or AWS unavailable: retry later.',
 ];
 
-const STEP_COUNT = 4;
+const REVOCATION: Readonly<Record<DisconnectResult['refresh_token'], string>> = {
+  revoked: 'Revoked the refresh token at Zoho, and every access token made from it.',
+  'already-invalid': 'The refresh token was already invalid at Zoho (revoked or deleted before).',
+  'none-stored': 'No refresh token was stored: nothing to revoke at Zoho.',
+};
 
 /** `npm run disconnect`: returns the exit code (see lib/exit-codes.ts). */
 export async function run(
@@ -47,73 +49,40 @@ export async function run(
     }
     const clients = createClients(target, deps);
     const stack = await findConnectionStack(clients, target, await resolvedRegion(clients));
-    const store = new TokenStore({
-      client: clients.secretsManager,
-      credentialsSecretId: stack.outputs.credentialsSecretArn,
-      accessTokenSecretId: stack.outputs.accessTokenSecretArn,
-    });
-    const credentials = await step(
-      stack,
-      [],
-      `read the credentials secret ${stack.outputs.credentialsSecretName}`,
-      () => store.readCredentials(),
-    );
+    const status = await requestStatus(clients, stack, adviceFor(stack, undefined));
 
-    describePlan(io, stack, credentials);
+    describePlan(io, stack, status);
     if (!values.yes) await confirm(io, target);
 
-    await disconnectInOrder(io, clients, stack, store, credentials);
+    // One request: the function revokes first and clears only once Zoho answered, so a failure
+    // leaves the connection working and running the command again is all it takes.
+    const result = await requestDisconnect(clients, stack, adviceFor(stack, status.accounts_url));
+    io.stdout('The exchange function:');
+    io.stdout(`  - ${REVOCATION[result.refresh_token]}`);
+    io.stdout('  - Cleared the stored tokens (the client id and secret are kept).');
+    io.stdout('  - Cancelled any pending follow-up refresh.');
     io.stdout('Disconnected. Readers of the access token now get NotConnectedError until you connect again.');
-    const kept = credentials.client_id ? ' (the client id and secret were kept: only a code is needed)' : '';
     io.stdout(
-      `To reconnect, generate a grant code in ${apiConsole(credentials.accounts_url)} ` +
+      `The refresh schedule ${status.schedule_name} stays enabled: its runs make no Zoho call while not connected.`,
+    );
+    const kept = status.client_stored ? ' (the client id and secret were kept: only a code is needed)' : '';
+    io.stdout(
+      `To reconnect, generate a grant code in ${apiConsole(status.accounts_url)} ` +
         `(Self Client > Generate Code) and run ${commandLine('connect', target, ['--code', '<grant code>'])}${kept}.`,
     );
     return EXIT_CODES.ok;
   });
 }
 
-/** Revoke first: if Zoho cannot be reached, nothing has been cleared yet and the connection still works. */
-async function disconnectInOrder(
-  io: CliIo,
-  clients: CliClients,
-  stack: ConnectionStack,
-  store: TokenStore,
-  credentials: StoredCredentials,
-): Promise<void> {
-  const done: string[] = [];
-  const report = (line: string) => {
-    done.push(line);
-    io.stdout(`  ${done.length}/${STEP_COUNT} ${line}`);
-  };
-  report(await revokeStoredRefreshToken(clients, stack, credentials));
-  await step(stack, done, 'clear the stored tokens', () => store.clearTokens());
-  report('Cleared the stored tokens (the client id and secret are kept).');
-  const schedule = new RefreshSchedule({
-    client: clients.scheduler,
-    name: stack.outputs.refreshScheduleName,
-    group: DEFAULT_SCHEDULE_GROUP,
-  });
-  const { changed } = await step(stack, done, 'disable the refresh schedule', () => schedule.disable());
-  const scheduleName = stack.outputs.refreshScheduleName;
-  report(
-    changed
-      ? `Disabled the refresh schedule ${scheduleName}.`
-      : `The refresh schedule ${scheduleName} was already disabled.`,
-  );
-  await step(stack, done, 'cancel the follow-up refresh', () => schedule.cancelFollowUp());
-  report('Cancelled any pending follow-up refresh.');
-}
-
-function describePlan(io: CliIo, stack: ConnectionStack, credentials: StoredCredentials): void {
+function describePlan(io: CliIo, stack: ConnectionStack, status: ConnectionStatus): void {
   io.stdout(`This disconnects ${describeTarget(stack.target, stack.region)}:`);
   io.stdout(
-    credentials.refresh_token
-      ? `  - revoke its refresh token at ${credentials.accounts_url ?? 'Zoho'}, and every access token made from it;`
-      : '  - no refresh token is stored, so there is nothing to revoke at Zoho;',
+    status.connection_state === 'not-connected'
+      ? '  - it is not connected, so there is no refresh token to revoke at Zoho;'
+      : `  - revoke its refresh token at ${status.accounts_url ?? 'Zoho'}, and every access token made from it;`,
   );
   io.stdout('  - clear the stored tokens (the client id and secret are kept);');
-  io.stdout('  - disable the refresh schedule and cancel any pending follow-up.');
+  io.stdout('  - cancel any pending follow-up refresh.');
 }
 
 async function confirm(io: CliIo, target: Target): Promise<void> {
@@ -121,32 +90,6 @@ async function confirm(io: CliIo, target: Target): Promise<void> {
   const answer = await io.prompt(`Type the connection name (${expected}) to confirm: `);
   if (answer.trim() !== expected) {
     throw new CliError('Not confirmed: nothing was changed.', { exitCode: EXIT_CODES.userError });
-  }
-}
-
-/** Steps 2 to 4: a failure says what was already done, and that running again finishes the job. */
-async function step<T>(
-  stack: ConnectionStack,
-  done: readonly string[],
-  action: string,
-  act: () => Promise<T>,
-): Promise<T> {
-  try {
-    return await act();
-  } catch (error) {
-    const failure = awsFailure(error, { action, region: stack.region, profile: stack.target.profile });
-    if (done.length === 0) throw failure;
-    throw new CliError(`${failure.message} The disconnect stopped part-way.`, {
-      exitCode: failure.exitCode,
-      details: [failure.details, 'Already done:', ...done.map((line) => `  - ${line}`)]
-        .filter(Boolean)
-        .join('\n'),
-      cause: error,
-      nextSteps: [
-        ...failure.nextSteps,
-        `Then run ${commandLine('disconnect', stack.target)} again to finish (the steps already done are harmless to repeat).`,
-      ],
-    });
   }
 }
 

@@ -13,14 +13,14 @@ const OPTIONS = { ...TARGET_OPTIONS, json: { type: 'boolean' } } as const;
 const USAGE = [
   'Usage: npm run status [-- --connection NAME | --stack NAME] [--region R] [--profile P] [--json]',
   '',
-  'Shows whether the connection is connected and healthy, and what to do when it is not.',
-  'It never shows a token or a secret.',
+  'Shows whether the connection is connected and healthy, and what to do when it is not. It asks the',
+  'exchange function of the deployed stack, and never shows a token or a secret.',
   '',
   '  --json              print one JSON object instead of text (failures stay text, on standard error)',
   ...TARGET_USAGE,
   '',
   'Exit codes: 0 healthy, 1 not connected (or something to fix first), 2 AWS unavailable: retry later,',
-  '3 connected but needs attention (expired token, an alarm in ALARM, schedule disabled).',
+  '3 needs attention (reconnect needed, expired token, failing refreshes, an alarm in ALARM, schedule disabled).',
 ];
 
 const EXIT_OF_HEALTH: Readonly<Record<Health, ExitCode>> = {
@@ -46,43 +46,34 @@ export async function run(
   });
 }
 
-const HEALTH_LABEL: Readonly<Record<Health, string>> = {
-  healthy: 'connected, healthy',
-  'not-connected': 'NOT CONNECTED',
-  'needs-attention': 'connected, NEEDS ATTENTION',
-};
+function headline(report: StatusReport): string {
+  if (report.health === 'healthy') return 'connected, healthy';
+  if (report.health === 'not-connected') return 'NOT CONNECTED';
+  return report.connection_state === 'needs-reconnect' ? 'NEEDS RECONNECT' : 'connected, NEEDS ATTENTION';
+}
 
 export function renderReport(report: StatusReport, now: Date): string[] {
   const connection = report.connection === null ? '' : `Connection "${report.connection}" `;
-  const followUp = report.schedule.follow_up;
+  const at = (time: string | null) => (time === null ? undefined : `${time} (${describeAge(time, now)})`);
+  const { token, last_failure: failure, schedule } = report;
   const lines = [
-    `${connection}(stack ${report.stack}, region ${report.region ?? 'not set'}): ${HEALTH_LABEL[report.health]}`,
+    `${connection}(stack ${report.stack}, region ${report.region ?? 'not set'}): ${headline(report)}`,
     ...fieldLines([
+      ['State', describeState(report, now)],
+      ['Client', report.client_stored ? `${report.client_id ?? 'id'} (id and secret stored)` : 'not stored'],
       ['Data centre', report.data_centre ?? undefined],
       ['API domain', report.api_domain ?? undefined],
       ['Scope', report.scope ?? undefined],
-      [
-        'Connected at',
-        report.connected_at ? `${report.connected_at} (${describeAge(report.connected_at, now)})` : undefined,
-      ],
-      [
-        'Token expires',
-        report.token
-          ? `${report.token.expires_at} (${describeExpiry(report.token.expires_at, now)})`
-          : undefined,
-      ],
-      [
-        'Last refresh',
-        report.token
-          ? `${report.token.refreshed_at} (${describeAge(report.token.refreshed_at, now)})`
-          : undefined,
-      ],
-      ['Client id/secret', report.connected ? undefined : report.client_stored ? 'stored' : 'not stored'],
+      ['Connected at', at(report.connected_at)],
+      ['Token expires', token ? `${token.expires_at} (${describeExpiry(token.expires_at, now)})` : undefined],
+      ['Last refresh', at(token?.refreshed_at ?? null)],
+      ['Last failure', failure ? `${failure.error ?? 'unnamed error'} at ${at(failure.at)}` : undefined],
+      ['Retry after', at(report.retry_after)],
       [
         'Refresh schedule',
-        `${report.schedule.state}, ${report.schedule.expression} (${report.schedule.name})`,
+        `${schedule.state ?? 'UNKNOWN'}${schedule.expression ? `, ${schedule.expression}` : ''} (${schedule.name})`,
       ],
-      ['Follow-up run', followUp ? `pending, ${followUp.expression} (${followUp.name})` : undefined],
+      ['Follow-up run', schedule.follow_up_at ? `pending, ${at(schedule.follow_up_at)}` : undefined],
     ]),
   ];
   if (report.alarms.length > 0) {
@@ -93,6 +84,21 @@ export function renderReport(report: StatusReport, now: Date): string[] {
     lines.push('What to do:', ...report.actions.map((action, index) => `  ${index + 1}. ${action}`));
   }
   return lines;
+}
+
+function describeState(report: StatusReport, now: Date): string {
+  const since =
+    report.state_since === null
+      ? ''
+      : ` since ${report.state_since} (${describeAge(report.state_since, now)})`;
+  switch (report.connection_state) {
+    case 'connected':
+      return 'connected';
+    case 'not-connected':
+      return `not connected${since}`;
+    case 'needs-reconnect':
+      return `needs reconnect (${report.state_reason ?? 'refresh token refused'})${since}`;
+  }
 }
 
 if (isMainModule(import.meta.url)) {

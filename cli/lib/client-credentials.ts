@@ -1,4 +1,3 @@
-import type { StoredCredentials } from '../../functions/lib/documents.js';
 import { CliError, UsageError } from './cli-error.js';
 import { EXIT_CODES } from './exit-codes.js';
 import type { CliIo } from './io.js';
@@ -21,11 +20,12 @@ export interface ClientChoice {
 /**
  * Which Zoho client the exchange should use. Values in the environment win over stored ones, so a
  * wrong stored client can be replaced; otherwise the stored one is used and nothing is sent. Only
- * when neither exists is the operator asked.
+ * when neither exists is the operator asked. Whether one is stored comes from the status answer:
+ * the stored secret itself is out of the operator's reach.
  */
 export async function chooseClient(
   io: CliIo,
-  stored: StoredCredentials,
+  clientStored: boolean,
   context: { credentialsSecretName: string; accountsUrl: string | undefined },
 ): Promise<ClientChoice> {
   const clientId = nonEmpty(io.env[CLIENT_ID_ENV]);
@@ -36,7 +36,7 @@ export async function chooseClient(
   if (clientId !== undefined && clientSecret !== undefined) {
     return { client: { clientId, clientSecret }, source: 'environment' };
   }
-  if (stored.client_id && stored.client_secret) return { client: undefined, source: 'stored' };
+  if (clientStored) return { client: undefined, source: 'stored' };
 
   const where = `Self Client > Client Secret in ${apiConsole(context.accountsUrl)}`;
   if (!io.isTTY) {

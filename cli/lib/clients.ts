@@ -1,19 +1,16 @@
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { LambdaClient } from '@aws-sdk/client-lambda';
-import { SchedulerClient } from '@aws-sdk/client-scheduler';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { ZohoAccountsClient } from '../../functions/lib/zoho/accounts-client.js';
 
-/** What the commands talk to. Tests replace any of them. */
+/**
+ * What the commands talk to. There is deliberately no Secrets Manager, Scheduler or Zoho client:
+ * the operator learns and changes everything through the exchange function, so the laptop never
+ * holds a refresh token or client secret. Tests replace any of them.
+ */
 export interface CliClients {
   readonly cloudFormation: CloudFormationClient;
   readonly lambda: LambdaClient;
-  readonly secretsManager: SecretsManagerClient;
-  readonly scheduler: SchedulerClient;
   readonly cloudWatch: CloudWatchClient;
-  /** A Zoho accounts server client, for revoking the refresh token. */
-  readonly zohoAccounts: (accountsUrl: string) => Pick<ZohoAccountsClient, 'revokeRefreshToken'>;
   readonly now: () => Date;
 }
 
@@ -33,10 +30,7 @@ export function createClients(options: AwsOptions, overrides: Partial<CliClients
     // One attempt only: a retried Invoke would exchange the same single-use grant code twice and turn
     // a passing glitch into InvalidGrantCodeError.
     lambda: overrides.lambda ?? new LambdaClient({ ...config, maxAttempts: 1 }),
-    secretsManager: overrides.secretsManager ?? new SecretsManagerClient(config),
-    scheduler: overrides.scheduler ?? new SchedulerClient(config),
     cloudWatch: overrides.cloudWatch ?? new CloudWatchClient(config),
-    zohoAccounts: overrides.zohoAccounts ?? ((accountsUrl) => new ZohoAccountsClient({ accountsUrl })),
     now: overrides.now ?? (() => new Date()),
   };
 }

@@ -4,6 +4,7 @@ import { commandLine, type Target } from './args.js';
 import { CliError } from './cli-error.js';
 import { EXIT_CODES, type ExitCode } from './exit-codes.js';
 import { apiConsole, describeDataCentre } from './output.js';
+import type { ConnectionStack } from './stack.js';
 
 /** What a failed exchange means for the operator, per contract error. */
 export interface AdviceContext {
@@ -11,6 +12,11 @@ export interface AdviceContext {
   /** The accounts server the stack was deployed with, when it could be read. */
   readonly accountsUrl: string | undefined;
   readonly credentialsSecretName: string;
+}
+
+/** The context of a connection's stack; the accounts server once a status answer has named it. */
+export function adviceFor(stack: ConnectionStack, accountsUrl: string | undefined): AdviceContext {
+  return { target: stack.target, accountsUrl, credentialsSecretName: stack.outputs.credentialsSecretName };
 }
 
 interface Advice {
@@ -120,23 +126,91 @@ export function exchangeFailure(errorType: string, message: string, context: Adv
       details: `Details from the exchange function: ${message}`,
     });
   }
-  const logGroup = context.target.names ? `${context.target.names.logGroupPrefix}/exchange` : undefined;
   return new CliError(`The exchange function failed unexpectedly (${errorType}).`, {
     exitCode: EXIT_CODES.serviceError,
     details: `Details from the exchange function: ${message}`,
     nextSteps: [
-      logGroup ? `Read its log: aws logs tail ${logGroup} --since 15m` : 'Read its log in CloudWatch Logs.',
+      readLog(context),
       `Run ${commandLine('status', context.target)}: if it did not connect, the code may be used up. ${newCode(context)}`,
       connectAgain(context),
     ],
   });
 }
 
+/** The operator requests the exchange function answers besides a grant code. */
+export type OperatorRequest = 'status' | 'disconnect';
+
+const REQUEST_EVENT: Readonly<Record<OperatorRequest, string>> = {
+  status: '{"status": true}',
+  disconnect: '{"disconnect": true}',
+};
+
+/** The report of a failed status or disconnect request. `message` is the function's own. */
+export function operatorFailure(
+  request: OperatorRequest,
+  errorType: string,
+  message: string,
+  context: AdviceContext,
+): CliError {
+  const details = `Details from the exchange function: ${message}`;
+  const fail = (headline: string, exitCode: ExitCode, nextSteps: string[]) =>
+    new CliError(headline, { exitCode, details, nextSteps });
+  const again = `Then run ${commandLine(request, context.target)} again.`;
+  if (errorType === 'InvalidEventError') {
+    // The deployed function predates the operator events and refuses them as unknown fields.
+    return fail(
+      `The exchange function does not understand ${REQUEST_EVENT[request]}: it was deployed from an older version than these commands.`,
+      EXIT_CODES.userError,
+      [`Deploy this version: ${redeploy(context)}`, again],
+    );
+  }
+  if (errorType === 'ConfigError') {
+    return fail(ADVICE.ConfigError.headline, EXIT_CODES.userError, [
+      `Fix what the details name; if it is a setting of the function or a missing resource, redeploy: ${redeploy(context)}.`,
+      again,
+    ]);
+  }
+  const unchanged = 'so the disconnect stopped: nothing was changed and the connection still works.';
+  if (request === 'disconnect' && errorType === 'ZohoUnavailableError') {
+    return fail(
+      `The exchange function could not reach Zoho to revoke the refresh token (ZohoUnavailableError), ${unchanged}`,
+      EXIT_CODES.serviceError,
+      ['Check https://status.zoho.com and wait a few minutes.', again],
+    );
+  }
+  if (request === 'disconnect' && errorType === 'ZohoRateLimitedError') {
+    return fail(
+      `Zoho refused the revocation with "Access Denied" (ZohoRateLimitedError), ${unchanged}`,
+      EXIT_CODES.serviceError,
+      ['Wait 10 minutes (Zoho blocks the client for the rest of a 10-minute window).', again],
+    );
+  }
+  const action = request === 'status' ? 'report the status' : 'disconnect';
+  const done =
+    request === 'disconnect'
+      ? [
+          `Run ${commandLine('status', context.target)} to see whether it disconnected; disconnecting again is harmless.`,
+        ]
+      : [];
+  return fail(
+    `The exchange function could not ${action} (${errorType}).`,
+    isContractErrorName(errorType) ? contractExitCode(errorType) : EXIT_CODES.serviceError,
+    [readLog(context), ...done, again],
+  );
+}
+
+function readLog(context: AdviceContext): string {
+  const logGroup = context.target.names ? `${context.target.names.logGroupPrefix}/exchange` : undefined;
+  return logGroup
+    ? `Read its log: aws logs tail ${logGroup} --since 15m`
+    : 'Read its log in CloudWatch Logs.';
+}
+
 /**
  * The deploy command for this connection. The data centre is always spelled out: context values are
  * not remembered between deployments, and the app's default (us) would silently move the connection.
  */
-function redeploy(context: AdviceContext, dataCenter?: string): string {
+export function redeploy(context: AdviceContext, dataCenter?: string): string {
   const deployed = context.accountsUrl ? dataCentreOfAccountsUrl(context.accountsUrl)?.id : undefined;
   const connection = context.target.connectionName ?? '<name>';
   return `npx cdk deploy -c dataCenter=${dataCenter ?? deployed ?? '<data centre>'} -c connectionName=${connection}`;

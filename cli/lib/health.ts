@@ -1,73 +1,97 @@
+import type { ConnectionStatus } from '../../functions/lib/connection-status.js';
 import type { AlarmStatus } from './alarms.js';
 import { commandLine, type Target } from './args.js';
-import { apiConsole, minutesUntil, plural } from './output.js';
+import { apiConsole, describeAge, minutesUntil, plural } from './output.js';
 
 export type Health = 'healthy' | 'not-connected' | 'needs-attention';
 
-/** What `status` found, without any secret value. */
-export interface HealthFacts {
-  readonly connected: boolean;
-  readonly clientStored: boolean;
-  readonly tokenExpiresAt: string | undefined;
-  readonly scheduleState: 'ENABLED' | 'DISABLED';
-  readonly alarms: readonly AlarmStatus[];
-}
-
 export interface HealthContext {
   readonly target: Target;
-  readonly accountsUrl: string | undefined;
   readonly refreshFunctionName: string;
   readonly now: Date;
 }
 
 const RUNBOOK = 'the README, "Alarms: runbook"';
 
-/** The verdict and, when something is wrong, what the operator should do about each problem. */
+/**
+ * The verdict and, when something is wrong, what the operator should do about each problem.
+ * `not-connected` wins over everything else: nothing can be healthy before a connect.
+ */
 export function assessHealth(
-  facts: HealthFacts,
+  status: ConnectionStatus,
+  alarms: readonly AlarmStatus[],
   context: HealthContext,
 ): { health: Health; actions: string[] } {
-  const connect = `generate a grant code in ${apiConsole(context.accountsUrl)} (Self Client > Generate Code) and run ${commandLine('connect', context.target, ['--code', '<grant code>'])}`;
+  const connect = `generate a grant code in ${apiConsole(status.accounts_url)} (Self Client > Generate Code) and run ${commandLine('connect', context.target, ['--code', '<grant code>'])}`;
   const actions: string[] = [];
-  if (!facts.connected) {
-    const client = facts.clientStored
+  if (status.connection_state === 'not-connected') {
+    const client = status.client_stored
       ? ''
       : ' No client id and secret are stored yet: you will be asked for them (or set ZOHO_CLIENT_ID and ZOHO_CLIENT_SECRET).';
     actions.push(`Not connected: ${connect}.${client}`);
-    if (facts.scheduleState === 'ENABLED') {
-      actions.push(
-        'The refresh schedule is enabled although nothing is connected, so every run fails: connect, or run ' +
-          `${commandLine('disconnect', context.target)} to switch it off.`,
-      );
-    }
-  } else {
-    const minutesLeft =
-      facts.tokenExpiresAt === undefined ? undefined : minutesUntil(facts.tokenExpiresAt, context.now);
-    if (facts.tokenExpiresAt !== undefined && Date.parse(facts.tokenExpiresAt) <= context.now.getTime()) {
-      actions.push(
-        `The access token expired ${plural(-(minutesLeft ?? 0), 'minute')} ago, so refreshes are failing or not running: ` +
-          `see ${RUNBOOK}. To try a refresh now: aws lambda invoke --function-name ${context.refreshFunctionName} ` +
-          `--cli-binary-format raw-in-base64-out --payload '{"force": true}' /dev/stdout`,
-      );
-    }
-    if (facts.scheduleState === 'DISABLED') {
-      actions.push(
-        'The refresh schedule is disabled although tokens are stored: a redeploy switched it back off ' +
-          '(CloudFormation re-applies its disabled state), or the refresh token was revoked ' +
-          `(RefreshTokenRevokedError in the refresh function's log). To reconnect, ${connect}; after a redeploy, ` +
-          'enabling the schedule in the EventBridge Scheduler console also works.',
-      );
-    }
   }
-  for (const alarm of facts.alarms) {
+  if (status.connection_state === 'needs-reconnect') {
+    const since = status.state_since ? ` since ${status.state_since}` : '';
+    actions.push(
+      `Zoho no longer accepts the stored refresh token (${status.state_reason ?? 'revoked or deleted'})${since}, so no ` +
+        `refresh calls Zoho any more. To reconnect, ${connect} (only a new grant code is needed).`,
+    );
+  }
+  if (status.connection_state === 'connected') actions.push(...connectedProblems(status, context));
+  actions.push(...scheduleProblems(status));
+  for (const alarm of alarms) {
     if (alarm.state !== 'ALARM') continue;
     const meaning = alarm.description ? ` ${alarm.description}` : '';
     actions.push(`Alarm ${alarm.name} is in ALARM.${meaning} See ${RUNBOOK}.`);
   }
-  const health: Health = !facts.connected
-    ? 'not-connected'
-    : actions.length > 0
-      ? 'needs-attention'
-      : 'healthy';
+  const health: Health =
+    status.connection_state === 'not-connected'
+      ? 'not-connected'
+      : actions.length > 0
+        ? 'needs-attention'
+        : 'healthy';
   return { health, actions };
+}
+
+function connectedProblems(status: ConnectionStatus, context: HealthContext): string[] {
+  const problems: string[] = [];
+  const expiresAt = status.expires_at;
+  if (expiresAt !== undefined && Date.parse(expiresAt) <= context.now.getTime()) {
+    problems.push(
+      `The access token expired ${plural(-minutesUntil(expiresAt, context.now), 'minute')} ago, so refreshes are ` +
+        `failing or not running: see ${RUNBOOK}. To try a refresh now: aws lambda invoke --function-name ` +
+        `${context.refreshFunctionName} --cli-binary-format raw-in-base64-out --payload '{"force": true}' /dev/stdout`,
+    );
+  }
+  const failedAt = status.last_failure_at;
+  const refreshedAt = status.refreshed_at;
+  if (
+    failedAt !== undefined &&
+    (refreshedAt === undefined || Date.parse(failedAt) > Date.parse(refreshedAt))
+  ) {
+    const pause =
+      status.retry_after !== undefined && Date.parse(status.retry_after) > context.now.getTime()
+        ? ` Runs make no Zoho call until ${status.retry_after} (${describeAge(status.retry_after, context.now)}).`
+        : '';
+    const error = status.last_failure_error ?? 'an unnamed error';
+    problems.push(
+      `The last refresh failed with ${error} (${describeAge(failedAt, context.now)}) and none has succeeded ` +
+        `since.${pause} See ${error} under "Troubleshooting" in the README.`,
+    );
+  }
+  return problems;
+}
+
+function scheduleProblems(status: ConnectionStatus): string[] {
+  if (status.schedule_state === 'ENABLED') return [];
+  if (status.schedule_state === 'DISABLED') {
+    return [
+      `The refresh schedule ${status.schedule_name} is DISABLED. Nothing switches it off at runtime, so someone did ` +
+        'by hand, and no scheduled refresh runs. Enable it again in the EventBridge Scheduler console.',
+    ];
+  }
+  return [
+    `The exchange function could not read the refresh schedule ${status.schedule_name}: if it was deleted, deploy ` +
+      'again (npx cdk deploy) to restore it.',
+  ];
 }

@@ -1,7 +1,5 @@
 import { DescribeStacksCommand, type Stack } from '@aws-sdk/client-cloudformation';
-import { GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { DATA_CENTRE_IDS } from '../../functions/lib/data-centres.js';
-import { ENV } from '../../functions/lib/environment.js';
 import { hasErrorName } from '../../functions/lib/errors.js';
 import { STACK_OUTPUT_KEYS } from '../../infra/connection-names.js';
 import type { Target } from './args.js';
@@ -54,24 +52,6 @@ export async function findConnectionStack(
     });
   }
   return { target, region, outputs: readOutputs(stack, target.stackName) };
-}
-
-/**
- * The accounts server the exchange and refresh functions were deployed with. Best effort: it only
- * makes messages more precise, so a failure yields undefined.
- */
-export async function deployedAccountsUrl(
-  clients: CliClients,
-  stack: ConnectionStack,
-): Promise<string | undefined> {
-  try {
-    const configuration = await clients.lambda.send(
-      new GetFunctionConfigurationCommand({ FunctionName: stack.outputs.exchangeFunctionName }),
-    );
-    return configuration.Environment?.Variables?.[ENV.accountsUrl];
-  } catch {
-    return undefined;
-  }
 }
 
 function readOutputs(stack: Stack, stackName: string): StackOutputs {

@@ -1,27 +1,28 @@
-import { GetScheduleCommand } from '@aws-sdk/client-scheduler';
-import { isConnected } from '../../functions/lib/documents.js';
-import { DEFAULT_SCHEDULE_GROUP } from '../../functions/lib/environment.js';
-import { hasErrorName } from '../../functions/lib/errors.js';
-import { followUpScheduleName, RefreshSchedule } from '../../functions/lib/schedule/refresh-schedule.js';
-import { TokenStore } from '../../functions/lib/store/token-store.js';
+import type { ConnectionState, ConnectionStatus } from '../../functions/lib/connection-status.js';
 import { stackAlarms } from './alarms.js';
 import { awsFailure } from './aws-errors.js';
 import type { CliClients } from './clients.js';
+import { adviceFor } from './contract-advice.js';
+import { requestStatus } from './exchange-function.js';
 import { assessHealth, type Health } from './health.js';
 import { describeDataCentre, minutesUntil } from './output.js';
-import { type ConnectionStack, deployedAccountsUrl } from './stack.js';
+import type { ConnectionStack } from './stack.js';
 
 /**
- * Everything `status` shows, and its `--json` form. Built from the secrets field by field, so no
- * token, refresh token or client secret can reach it.
+ * Everything `status` shows, and its `--json` form. Built from the exchange function's status
+ * answer, which holds no token or secret; a client id is an identifier shown in the API Console.
  */
 export interface StatusReport {
   readonly connection: string | null;
   readonly stack: string;
   readonly region: string | null;
   readonly health: Health;
-  readonly connected: boolean;
+  readonly connection_state: ConnectionState;
+  /** Why the state is what it is (set for needs-reconnect), and since when. */
+  readonly state_reason: string | null;
+  readonly state_since: string | null;
   readonly client_stored: boolean;
+  readonly client_id: string | null;
   readonly data_centre: string | null;
   readonly api_domain: string | null;
   readonly scope: string | null;
@@ -29,13 +30,16 @@ export interface StatusReport {
   readonly token: {
     readonly expires_at: string;
     readonly expires_in_minutes: number;
-    readonly refreshed_at: string;
+    readonly refreshed_at: string | null;
   } | null;
+  readonly last_failure: { readonly at: string; readonly error: string | null } | null;
+  readonly retry_after: string | null;
   readonly schedule: {
     readonly name: string;
-    readonly state: 'ENABLED' | 'DISABLED';
-    readonly expression: string;
-    readonly follow_up: { readonly name: string; readonly expression: string } | null;
+    /** Null when the exchange function could not read it. */
+    readonly state: 'ENABLED' | 'DISABLED' | null;
+    readonly expression: string | null;
+    readonly follow_up_at: string | null;
   };
   readonly alarms: ReadonlyArray<{ readonly name: string; readonly state: string }>;
   readonly actions: readonly string[];
@@ -43,88 +47,60 @@ export interface StatusReport {
 
 export async function gatherStatus(clients: CliClients, stack: ConnectionStack): Promise<StatusReport> {
   const { outputs, target } = stack;
-  const store = new TokenStore({
-    client: clients.secretsManager,
-    credentialsSecretId: outputs.credentialsSecretArn,
-    accessTokenSecretId: outputs.accessTokenSecretArn,
-  });
-  const schedule = new RefreshSchedule({
-    client: clients.scheduler,
-    name: outputs.refreshScheduleName,
-    group: DEFAULT_SCHEDULE_GROUP,
-  });
-  const attempt = async <T>(action: string, read: () => Promise<T>): Promise<T> => {
-    try {
-      return await read();
-    } catch (error) {
-      throw awsFailure(error, { action, region: stack.region, profile: target.profile });
-    }
-  };
-  const [credentials, accessToken, scheduleState, followUp, alarms, deployedUrl] = await Promise.all([
-    attempt(`read the credentials secret ${outputs.credentialsSecretName}`, () => store.readCredentials()),
-    attempt(`read the access-token secret ${outputs.accessTokenSecretName}`, () => store.readAccessToken()),
-    attempt(`read the refresh schedule ${outputs.refreshScheduleName}`, () => schedule.describe()),
-    attempt('read the follow-up refresh schedule', () => readFollowUp(clients, outputs.refreshScheduleName)),
-    attempt(`list the alarms of the stack ${target.stackName}`, () => stackAlarms(clients, target.stackName)),
-    deployedAccountsUrl(clients, stack),
+  const [status, alarms] = await Promise.all([
+    requestStatus(clients, stack, adviceFor(stack, undefined)),
+    stackAlarms(clients, target.stackName).catch((error: unknown) => {
+      throw awsFailure(error, {
+        action: `list the alarms of the stack ${target.stackName}`,
+        region: stack.region,
+        profile: target.profile,
+      });
+    }),
   ]);
-
   const now = clients.now();
-  const connected = isConnected(credentials) && accessToken !== undefined;
-  const accountsUrl = credentials.accounts_url ?? deployedUrl;
-  const { health, actions } = assessHealth(
-    {
-      connected,
-      clientStored: Boolean(credentials.client_id && credentials.client_secret),
-      tokenExpiresAt: accessToken?.expires_at,
-      scheduleState: scheduleState.state,
-      alarms,
-    },
-    { target, accountsUrl, refreshFunctionName: outputs.refreshFunctionName, now },
-  );
+  const { health, actions } = assessHealth(status, alarms, {
+    target,
+    refreshFunctionName: outputs.refreshFunctionName,
+    now,
+  });
   return {
     connection: target.connectionName ?? null,
     stack: target.stackName,
     region: stack.region ?? null,
     health,
-    connected,
-    client_stored: Boolean(credentials.client_id && credentials.client_secret),
-    data_centre: describeDataCentre(accountsUrl) ?? null,
-    api_domain: connected ? (accessToken?.api_domain ?? credentials.api_domain ?? null) : null,
-    scope: connected ? (credentials.scope ?? null) : null,
-    connected_at: connected ? (credentials.connected_at ?? null) : null,
-    token:
-      connected && accessToken
-        ? {
-            expires_at: accessToken.expires_at,
-            expires_in_minutes: minutesUntil(accessToken.expires_at, now),
-            refreshed_at: accessToken.refreshed_at,
-          }
-        : null,
+    ...describeConnection(status),
+    token: status.expires_at
+      ? {
+          expires_at: status.expires_at,
+          expires_in_minutes: minutesUntil(status.expires_at, now),
+          refreshed_at: status.refreshed_at ?? null,
+        }
+      : null,
+    last_failure: status.last_failure_at
+      ? { at: status.last_failure_at, error: status.last_failure_error ?? null }
+      : null,
+    retry_after: status.retry_after ?? null,
     schedule: {
-      name: outputs.refreshScheduleName,
-      state: scheduleState.state,
-      expression: scheduleState.expression,
-      follow_up: followUp ?? null,
+      name: status.schedule_name,
+      state: status.schedule_state ?? null,
+      expression: status.schedule_expression ?? null,
+      follow_up_at: status.follow_up_at ?? null,
     },
     alarms: alarms.map(({ name, state }) => ({ name, state })),
     actions,
   };
 }
 
-/** The one-time follow-up the refresh function arranges after a passing failure, if one is pending. */
-async function readFollowUp(
-  clients: CliClients,
-  scheduleName: string,
-): Promise<{ name: string; expression: string } | undefined> {
-  const name = followUpScheduleName(scheduleName);
-  try {
-    const answer = await clients.scheduler.send(
-      new GetScheduleCommand({ Name: name, GroupName: DEFAULT_SCHEDULE_GROUP }),
-    );
-    return { name, expression: answer.ScheduleExpression ?? '' };
-  } catch (error) {
-    if (hasErrorName(error, 'ResourceNotFoundException')) return undefined;
-    throw error;
-  }
+function describeConnection(status: ConnectionStatus) {
+  return {
+    connection_state: status.connection_state,
+    state_reason: status.state_reason ?? null,
+    state_since: status.state_since ?? null,
+    client_stored: status.client_stored,
+    client_id: status.client_id ?? null,
+    data_centre: describeDataCentre(status.accounts_url) ?? null,
+    api_domain: status.api_domain ?? null,
+    scope: status.scope ?? null,
+    connected_at: status.connected_at ?? null,
+  };
 }

@@ -1,33 +1,26 @@
 import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { InvokeCommand } from '@aws-sdk/client-lambda';
-import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { run } from '../../cli/connect.js';
 import { createClients } from '../../cli/lib/clients.js';
 import { EXIT_CODES } from '../../cli/lib/exit-codes.js';
-import { ZohoSandbox } from '../sandbox/zoho-sandbox.js';
 import {
   CLIENT_ID,
   CLIENT_SECRET,
   EXCHANGE_FUNCTION,
   FakeDeployment,
   GRANT_CODE,
+  NEW_REFRESH_TOKEN,
   SECRET_VALUES,
 } from './fake-deployment.js';
 import { type FakeIo, fakeIo } from './fake-io.js';
 
 const NOW = new Date('2026-11-30T08:00:00.000Z');
-const CONNECTED = {
-  status: 'connected',
-  api_domain: 'https://www.zohoapis.eu',
-  scope: 'ZohoCRM.modules.ALL',
-  expires_at: '2026-11-30T09:00:00.000Z',
-};
 
 let deployment: FakeDeployment;
 
 beforeEach(() => {
-  deployment = new FakeDeployment();
+  deployment = new FakeDeployment(() => NOW);
 });
 
 afterEach(() => {
@@ -38,9 +31,11 @@ function connect(argv: string[], io: FakeIo) {
   return run(argv, io, { now: () => NOW });
 }
 
-function expectNoSecret(io: FakeIo, extra: readonly string[] = []): void {
+/** Every connect run: no secret shown and no secret read (the commands have no Secrets Manager). */
+function expectNoSecret(io: FakeIo): void {
   const text = io.text();
-  for (const value of [...SECRET_VALUES, ...extra]) expect(text).not.toContain(value);
+  for (const value of SECRET_VALUES) expect(text).not.toContain(value);
+  expect(deployment.forbiddenCalls()).toBe(0);
 }
 
 describe('connect: arguments', () => {
@@ -69,9 +64,7 @@ describe('connect: arguments', () => {
   it('GIVEN the code without --code in front WHEN run THEN it refuses without repeating it', async () => {
     const io = fakeIo();
 
-    const exitCode = await connect([GRANT_CODE], io);
-
-    expect(exitCode).toBe(EXIT_CODES.userError);
+    expect(await connect([GRANT_CODE], io)).toBe(EXIT_CODES.userError);
     expect(io.err[0]).toContain('Unexpected argument');
     expectNoSecret(io);
   });
@@ -88,9 +81,7 @@ describe('connect: arguments', () => {
   it('GIVEN something that is not a grant code WHEN run THEN it is refused before any AWS call', async () => {
     const io = fakeIo();
 
-    const exitCode = await connect(['--code', CLIENT_SECRET], io);
-
-    expect(exitCode).toBe(EXIT_CODES.userError);
+    expect(await connect(['--code', CLIENT_SECRET], io)).toBe(EXIT_CODES.userError);
     expect(io.err[0]).toContain('does not look like a Zoho grant code');
     expect(deployment.cloudFormation.calls()).toHaveLength(0);
     expectNoSecret(io);
@@ -105,47 +96,50 @@ describe('connect: arguments', () => {
 });
 
 describe('connect: client and code', () => {
-  it('GIVEN a stored client WHEN connecting THEN only the code is sent and the summary shows the connection', async () => {
+  it('GIVEN a stored client WHEN connecting THEN it asks for the status, sends only the code and shows the connection', async () => {
     deployment.storeClient();
-    deployment.exchangeAnswers({ result: CONNECTED });
     const io = fakeIo();
 
     const exitCode = await connect(['--code', GRANT_CODE], io);
 
     expect(exitCode).toBe(EXIT_CODES.ok);
-    expect(deployment.exchangeEvents).toEqual([{ code: GRANT_CODE }]);
-    const invoke = deployment.lambda.commandCalls(InvokeCommand)[0]?.args[0].input;
-    expect(invoke?.FunctionName).toBe(EXCHANGE_FUNCTION);
-    expect(invoke?.InvocationType).toBe('RequestResponse');
-    const out = io.out.join('\n');
-    expect(out).toContain(
+    expect(deployment.events).toEqual([{ status: true }, { code: GRANT_CODE }]);
+    for (const call of deployment.lambda.commandCalls(InvokeCommand)) {
+      expect(call.args[0].input).toMatchObject({
+        FunctionName: EXCHANGE_FUNCTION,
+        InvocationType: 'RequestResponse',
+      });
+    }
+    expect(io.out).toEqual([
+      `Exchanging the grant code through ${EXCHANGE_FUNCTION} ...`,
       'Connected connection "default" (stack ZohoTokenKeeper-default, region eu-west-1).',
-    );
-    expect(out).toMatch(/Data centre: +Europe \(https:\/\/accounts\.zoho\.eu\)/);
-    expect(out).toMatch(/API domain: +https:\/\/www\.zohoapis\.eu/);
-    expect(out).toMatch(/Scope: +ZohoCRM\.modules\.ALL/);
-    expect(out).toMatch(/Token expires: +2026-11-30T09:00:00\.000Z \(in 60 minutes\)/);
-    expect(out).toMatch(/Client: +the stored client id and secret/);
+      '  Data centre:      Europe (https://accounts.zoho.eu)',
+      '  API domain:       https://www.zohoapis.eu',
+      '  Scope:            ZohoCRM.modules.ALL',
+      '  Token expires:    2026-11-30T09:00:00.000Z (in 60 minutes)',
+      `  Client:           the stored client id and secret (${CLIENT_ID})`,
+      '  Refresh schedule: ENABLED, rate(50 minutes)',
+      'Consumers granted read on zoho-token-keeper/default/access-token can now use the access token.',
+      'Check on it at any time: npm run status',
+    ]);
     expect(io.prompts).toEqual([]);
     expectNoSecret(io);
   });
 
   it('GIVEN the code in ZOHO_GRANT_CODE WHEN connecting in a terminal THEN nothing is asked', async () => {
     deployment.storeClient();
-    deployment.exchangeAnswers({ result: CONNECTED });
     const io = fakeIo({ isTTY: true, env: { ZOHO_GRANT_CODE: GRANT_CODE } });
 
     expect(await connect([], io)).toBe(EXIT_CODES.ok);
     expect(io.prompts).toEqual([]);
-    expect(deployment.exchangeEvents).toEqual([{ code: GRANT_CODE }]);
+    expect(deployment.eventsOf('exchange')).toEqual([{ code: GRANT_CODE }]);
   });
 
   it('GIVEN no stored client and the client in the environment WHEN connecting THEN it is sent with the code', async () => {
-    deployment.exchangeAnswers({ result: CONNECTED });
     const io = fakeIo({ env: { ZOHO_CLIENT_ID: CLIENT_ID, ZOHO_CLIENT_SECRET: CLIENT_SECRET } });
 
     expect(await connect(['--code', GRANT_CODE], io)).toBe(EXIT_CODES.ok);
-    expect(deployment.exchangeEvents).toEqual([
+    expect(deployment.eventsOf('exchange')).toEqual([
       { code: GRANT_CODE, client_id: CLIENT_ID, client_secret: CLIENT_SECRET },
     ]);
     expect(io.out.join('\n')).toMatch(/Client: +saved from ZOHO_CLIENT_ID and ZOHO_CLIENT_SECRET/);
@@ -154,42 +148,37 @@ describe('connect: client and code', () => {
 
   it('GIVEN a stored client and one in the environment WHEN connecting THEN the environment replaces it', async () => {
     deployment.storeClient();
-    deployment.exchangeAnswers({ result: CONNECTED });
     const io = fakeIo({ env: { ZOHO_CLIENT_ID: CLIENT_ID, ZOHO_CLIENT_SECRET: CLIENT_SECRET } });
 
     expect(await connect(['--code', GRANT_CODE], io)).toBe(EXIT_CODES.ok);
-    expect(deployment.exchangeEvents[0]).toHaveProperty('client_secret', CLIENT_SECRET);
+    expect(deployment.eventsOf('exchange')[0]).toHaveProperty('client_secret', CLIENT_SECRET);
   });
 
   it('GIVEN no client anywhere and a terminal WHEN connecting THEN it asks for the client, the secret and the code hidden', async () => {
-    deployment.exchangeAnswers({ result: CONNECTED });
     const io = fakeIo({ isTTY: true, answers: [CLIENT_ID, CLIENT_SECRET, GRANT_CODE] });
 
-    const exitCode = await connect([], io);
-
-    expect(exitCode).toBe(EXIT_CODES.ok);
+    expect(await connect([], io)).toBe(EXIT_CODES.ok);
     expect(io.prompts).toEqual([
       { question: 'Client ID: ', secret: false },
       { question: 'Client secret (input hidden): ', secret: true },
       { question: 'Grant code (input hidden): ', secret: true },
     ]);
     expect(io.err.join('\n')).toContain('https://api-console.zoho.eu');
-    expect(deployment.exchangeEvents).toEqual([
+    expect(deployment.eventsOf('exchange')).toEqual([
       { code: GRANT_CODE, client_id: CLIENT_ID, client_secret: CLIENT_SECRET },
     ]);
+    expect(io.out.join('\n')).toMatch(/Client: +saved from your answers/);
     expectNoSecret(io);
   });
 
   it('GIVEN no client anywhere and no terminal WHEN connecting THEN it explains the environment variables and exits 1', async () => {
     const io = fakeIo();
 
-    const exitCode = await connect(['--code', GRANT_CODE], io);
-
-    expect(exitCode).toBe(EXIT_CODES.userError);
+    expect(await connect(['--code', GRANT_CODE], io)).toBe(EXIT_CODES.userError);
     const err = io.err.join('\n');
     expect(err).toContain('No Zoho client id and secret are stored in zoho-token-keeper/default/credentials');
     expect(err).toContain('Set ZOHO_CLIENT_ID and ZOHO_CLIENT_SECRET');
-    expect(deployment.lambda.commandCalls(InvokeCommand)).toHaveLength(0);
+    expect(deployment.eventsOf('exchange')).toEqual([]);
   });
 
   it('GIVEN only ZOHO_CLIENT_ID WHEN connecting THEN it asks for both and exits 1', async () => {
@@ -199,13 +188,72 @@ describe('connect: client and code', () => {
     expect(io.err[0]).toBe('Error: Set both ZOHO_CLIENT_ID and ZOHO_CLIENT_SECRET, or neither.');
   });
 
-  it('GIVEN Ctrl-C at the code prompt WHEN connecting THEN nothing is invoked and it exits 1', async () => {
+  it('GIVEN Ctrl-C at the code prompt WHEN connecting THEN no code is sent and it exits 1', async () => {
     deployment.storeClient();
     const io = fakeIo({ isTTY: true, answers: [] });
 
     expect(await connect([], io)).toBe(EXIT_CODES.userError);
     expect(io.err.at(-1)).toBe('Cancelled: nothing was changed.');
-    expect(deployment.lambda.commandCalls(InvokeCommand)).toHaveLength(0);
+    expect(deployment.eventsOf('exchange')).toEqual([]);
+  });
+});
+
+describe('connect: reconnecting', () => {
+  const at = new Date('2026-11-29T08:00:00.000Z');
+
+  it('GIVEN a working connection WHEN connecting again THEN it says the old refresh token is replaced and was revoked', async () => {
+    deployment.storeConnection(at);
+    const io = fakeIo();
+
+    expect(await connect(['--code', GRANT_CODE], io)).toBe(EXIT_CODES.ok);
+    expect(io.out[0]).toBe(
+      'Already connected since 2026-11-29T08:00:00.000Z: the new grant code replaces the stored refresh token, ' +
+        'which the exchange function then revokes.',
+    );
+    expect(io.out.join('\n')).toMatch(/Old refresh token: +revoked at Zoho/);
+    expect(deployment.exchangeFunction.connection.refreshToken).toBe(NEW_REFRESH_TOKEN);
+    expectNoSecret(io);
+  });
+
+  it('GIVEN Zoho revoked the refresh token WHEN reconnecting THEN it says so and that it was already invalid', async () => {
+    deployment.storeConnection(at);
+    deployment.markNeedsReconnect(new Date('2026-11-30T07:00:00.000Z'));
+    deployment.exchangeFunction.zoho = 'forgot-refresh-token';
+    const io = fakeIo();
+
+    expect(await connect(['--code', GRANT_CODE], io)).toBe(EXIT_CODES.ok);
+    expect(io.out[0]).toBe(
+      'Zoho no longer accepts the stored refresh token (refresh-token-revoked) since 2026-11-30T07:00:00.000Z: ' +
+        'the new grant code replaces it.',
+    );
+    expect(io.out.join('\n')).toMatch(
+      /Old refresh token: +already invalid at Zoho \(revoked or deleted before\)/,
+    );
+  });
+
+  it('GIVEN Zoho cannot be reached for the revocation WHEN reconnecting THEN it is connected and says the old token lives on', async () => {
+    deployment.storeConnection(at);
+    deployment.exchangeFunction.zoho = 'revoke-unreachable';
+    const io = fakeIo();
+
+    expect(await connect(['--code', GRANT_CODE], io)).toBe(EXIT_CODES.ok);
+    const out = io.out.join('\n');
+    expect(out).toMatch(/Old refresh token: +NOT revoked: Zoho could not be reached/);
+    expect(out).toContain('Zoho still counts it among the 20 a client may hold');
+    expectNoSecret(io);
+  });
+
+  it('GIVEN a schedule switched off by hand WHEN connecting THEN it connects and says to enable the schedule', async () => {
+    deployment.storeClient();
+    deployment.exchangeFunction.connection.scheduleState = 'DISABLED';
+    const io = fakeIo();
+
+    expect(await connect(['--code', GRANT_CODE], io)).toBe(EXIT_CODES.ok);
+    const out = io.out.join('\n');
+    expect(out).toMatch(/Refresh schedule: +DISABLED, rate\(50 minutes\)/);
+    expect(out).toContain(
+      'is DISABLED, so no scheduled refresh runs: enable it in the EventBridge Scheduler console',
+    );
   });
 });
 
@@ -270,12 +318,10 @@ describe('connect: failures of the exchange function', () => {
   for (const { errorType, exitCode, expected } of cases) {
     it(`GIVEN the function fails with ${errorType} WHEN connecting THEN it says what to do and exits ${exitCode}`, async () => {
       deployment.storeClient();
-      deployment.exchangeAnswers({ errorType, errorMessage: `The function's own words about ${errorType}.` });
+      deployment.failWith('exchange', errorType);
       const io = fakeIo();
 
-      const result = await connect(['--code', GRANT_CODE], io);
-
-      expect(result).toBe(exitCode);
+      expect(await connect(['--code', GRANT_CODE], io)).toBe(exitCode);
       const err = io.err.join('\n');
       for (const text of expected) expect(err).toContain(text);
       expect(err).toContain(
@@ -285,15 +331,32 @@ describe('connect: failures of the exchange function', () => {
       expectNoSecret(io);
     });
   }
+
+  it('GIVEN Zoho rejects the code for real WHEN connecting THEN the stored connection is left as it was', async () => {
+    deployment.storeConnection(new Date('2026-11-29T08:00:00.000Z'));
+    deployment.exchangeFunction.zoho = 'InvalidGrantCodeError';
+    const before = { ...deployment.exchangeFunction.connection };
+    const io = fakeIo();
+
+    expect(await connect(['--code', GRANT_CODE], io)).toBe(EXIT_CODES.userError);
+    expect(io.err[0]).toContain('Zoho rejected the grant code (InvalidGrantCodeError)');
+    expect(deployment.exchangeFunction.connection).toEqual(before);
+  });
+
+  it('GIVEN a function deployed before the status event WHEN connecting THEN it says to deploy and sends no code', async () => {
+    deployment.failWith('status', 'InvalidEventError', 'The exchange event has unknown field(s) status.');
+    const io = fakeIo({ isTTY: true });
+
+    expect(await connect([], io)).toBe(EXIT_CODES.userError);
+    expect(io.err[0]).toContain('does not understand {"status": true}');
+    expect(io.err.join('\n')).toContain('Deploy this version: npx cdk deploy');
+    expect(io.prompts).toEqual([]);
+    expect(deployment.eventsOf('exchange')).toEqual([]);
+  });
 });
 
 describe('connect: AWS side', () => {
   it('GIVEN no stack in the region WHEN connecting with --region and --profile THEN it names them and exits 1', async () => {
-    deployment.cloudFormation.on(DescribeStacksCommand).rejects(
-      Object.assign(new Error('Stack with id ZohoTokenKeeper-crm does not exist'), {
-        name: 'ValidationException',
-      }),
-    );
     const io = fakeIo();
 
     const exitCode = await connect(
@@ -321,33 +384,17 @@ describe('connect: AWS side', () => {
     expect(io.err.join('\n')).toContain('--profile NAME');
   });
 
-  it('GIVEN the operator may not read the credentials secret WHEN connecting THEN it says which permission is missing', async () => {
-    deployment.secrets.mock.on(GetSecretValueCommand).rejects(
-      Object.assign(
-        new Error(
-          'User: arn:aws:iam::123456789012:user/ops is not authorized to perform: secretsmanager:GetSecretValue',
-        ),
-        {
-          name: 'AccessDeniedException',
-        },
-      ),
-    );
-    const io = fakeIo();
-
-    expect(await connect(['--code', GRANT_CODE], io)).toBe(EXIT_CODES.userError);
-    const err = io.err.join('\n');
-    expect(err).toContain(
-      'Your AWS identity may not read the credentials secret zoho-token-keeper/default/credentials',
-    );
-    expect(err).toContain('not authorized to perform: secretsmanager:GetSecretValue');
-    expect(deployment.lambda.commandCalls(InvokeCommand)).toHaveLength(0);
-  });
-
-  it('GIVEN the Invoke call fails on the network WHEN connecting THEN it exits 2 and suggests status before retrying', async () => {
+  it('GIVEN the exchange Invoke fails on the network WHEN connecting THEN it exits 2 and suggests status before retrying', async () => {
     deployment.storeClient();
-    deployment.lambda
-      .on(InvokeCommand)
-      .rejects(Object.assign(new Error('socket hang up'), { name: 'TimeoutError' }));
+    let calls = 0;
+    deployment.lambda.on(InvokeCommand).callsFake(() => {
+      calls += 1;
+      if (calls === 1) {
+        const payload = { connection_state: 'not-connected', client_stored: true, schedule_name: 's' };
+        return { StatusCode: 200, Payload: new TextEncoder().encode(JSON.stringify(payload)) };
+      }
+      throw Object.assign(new Error('socket hang up'), { name: 'TimeoutError' });
+    });
     const io = fakeIo();
 
     expect(await connect(['--code', GRANT_CODE], io)).toBe(EXIT_CODES.serviceError);
@@ -356,64 +403,14 @@ describe('connect: AWS side', () => {
     expect(err).toContain('npm run status to see whether the exchange went through');
   });
 
-  it('GIVEN --region and --profile WHEN the clients are built THEN every client gets them, and Lambda makes one attempt', async () => {
+  it('GIVEN --region and --profile WHEN the clients are built THEN every client gets them, Lambda makes one attempt, and there is no secret or schedule client', async () => {
     const clients = createClients({ region: 'ap-south-1', profile: 'ops' });
 
-    for (const client of [
-      clients.cloudFormation,
-      clients.lambda,
-      clients.secretsManager,
-      clients.scheduler,
-      clients.cloudWatch,
-    ]) {
+    for (const client of [clients.cloudFormation, clients.lambda, clients.cloudWatch]) {
       expect(await client.config.region()).toBe('ap-south-1');
       expect((client.config as { profile?: string }).profile).toBe('ops');
     }
     expect(await clients.lambda.config.maxAttempts()).toBe(1);
-  });
-});
-
-describe('connect: against the Zoho sandbox', () => {
-  let sandbox: ZohoSandbox;
-
-  beforeEach(async () => {
-    sandbox = await ZohoSandbox.start();
-    sandbox.registerClient({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET });
-    deployment.restore();
-    deployment = new FakeDeployment(sandbox.url);
-    deployment.exchangeRunsAgainst(sandbox.url);
-  });
-
-  afterEach(async () => {
-    await sandbox.close();
-  });
-
-  it('GIVEN a fresh grant code WHEN connecting THEN tokens are stored, the schedule is on, and no token is shown', async () => {
-    const code = sandbox.issueGrantCode({ clientId: CLIENT_ID, scope: 'ZohoCRM.modules.ALL' });
-    const io = fakeIo({ env: { ZOHO_CLIENT_ID: CLIENT_ID, ZOHO_CLIENT_SECRET: CLIENT_SECRET } });
-
-    const exitCode = await run(['--code', code], io);
-
-    expect(exitCode).toBe(EXIT_CODES.ok);
-    expect(deployment.scheduleState()).toBe('ENABLED');
-    expect(io.out.join('\n')).toMatch(/Refresh schedule: +enabled, every 50 minutes/);
-    expect(io.out.join('\n')).toContain(`custom accounts server ${sandbox.url}`);
-    const stored = deployment.credentials();
-    expectNoSecret(io, [code, String(stored.refresh_token), String(deployment.accessToken().access_token)]);
-  });
-
-  it('GIVEN a code used once already WHEN connecting again THEN Zoho rejects it and nothing stored changes', async () => {
-    deployment.storeClient();
-    const code = sandbox.issueGrantCode({ clientId: CLIENT_ID });
-    expect(await run(['--code', code], fakeIo())).toBe(EXIT_CODES.ok);
-    const before = deployment.credentials();
-    const io = fakeIo();
-
-    const exitCode = await run(['--code', code], io);
-
-    expect(exitCode).toBe(EXIT_CODES.userError);
-    expect(io.err[0]).toContain('Zoho rejected the grant code (InvalidGrantCodeError)');
-    expect(deployment.credentials()).toEqual(before);
-    expectNoSecret(io, [code, String(before.refresh_token)]);
+    expect(Object.keys(clients).sort()).toEqual(['cloudFormation', 'cloudWatch', 'lambda', 'now']);
   });
 });

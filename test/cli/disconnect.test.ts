@@ -1,61 +1,46 @@
 import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { UpdateScheduleCommand } from '@aws-sdk/client-scheduler';
+import { InvokeCommand } from '@aws-sdk/client-lambda';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { run } from '../../cli/disconnect.js';
 import { EXIT_CODES } from '../../cli/lib/exit-codes.js';
-import { ZohoAccountsClient } from '../../functions/lib/zoho/accounts-client.js';
-import { ZohoSandbox } from '../sandbox/zoho-sandbox.js';
-import { CLIENT_ID, CLIENT_SECRET, FakeDeployment, SCHEDULE_NAME } from './fake-deployment.js';
+import {
+  CLIENT_ID,
+  CLIENT_SECRET,
+  FakeDeployment,
+  SCHEDULE_NAME,
+  SECRET_VALUES,
+  stackMissing,
+} from './fake-deployment.js';
+import type { FakeConnection } from './fake-exchange-function.js';
 import { type FakeIo, fakeIo } from './fake-io.js';
 
-let sandbox: ZohoSandbox;
+const NOW = new Date('2026-11-30T08:30:00.000Z');
 let deployment: FakeDeployment;
-let refreshToken: string;
+let before: FakeConnection;
 
-beforeEach(async () => {
-  sandbox = await ZohoSandbox.start();
-  sandbox.registerClient({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET });
-  refreshToken = await connectInSandbox();
-  deployment = new FakeDeployment(sandbox.url);
-  deployment.storeConnection(new Date(), sandbox.url, refreshToken);
-  seedFollowUp();
+beforeEach(() => {
+  deployment = new FakeDeployment(() => NOW);
+  deployment.storeConnection(new Date('2026-11-30T08:00:00.000Z'));
+  deployment.exchangeFunction.connection.followUpAt = '2026-11-30T08:40:00.000Z';
+  before = { ...deployment.exchangeFunction.connection };
 });
 
-afterEach(async () => {
+afterEach(() => {
   deployment.restore();
-  await sandbox.close();
 });
-
-/** A real refresh token issued by the sandbox, as an earlier connect would have stored it. */
-async function connectInSandbox(): Promise<string> {
-  const code = sandbox.issueGrantCode({ clientId: CLIENT_ID });
-  const grant = await new ZohoAccountsClient({ accountsUrl: sandbox.url }).exchangeGrantCode(
-    { clientId: CLIENT_ID, clientSecret: CLIENT_SECRET },
-    code,
-  );
-  return grant.refreshToken;
-}
-
-function seedFollowUp(): void {
-  deployment.scheduler.seedRefreshSchedule(`${SCHEDULE_NAME}-retry`, 'default', {
-    State: 'ENABLED',
-    ScheduleExpression: 'at(2026-11-30T08:40:00)',
-  });
-}
 
 function disconnect(argv: string[], io: FakeIo) {
-  // Fast retries so that the "Zoho unreachable" case takes milliseconds, not seconds.
-  return run(argv, io, {
-    zohoAccounts: (accountsUrl) => new ZohoAccountsClient({ accountsUrl, backoffBaseMs: 1, timeoutMs: 2000 }),
-  });
+  return run(argv, io, { now: () => NOW });
 }
 
 function expectNothingChanged(): void {
-  expect(sandbox.isRefreshTokenActive(refreshToken)).toBe(true);
-  expect(deployment.credentials()).toHaveProperty('refresh_token', refreshToken);
-  expect(deployment.accessToken()).toHaveProperty('access_token');
-  expect(deployment.scheduleState()).toBe('ENABLED');
-  expect(deployment.scheduler.get(`${SCHEDULE_NAME}-retry`)).toBeDefined();
+  expect(deployment.exchangeFunction.connection).toEqual(before);
+}
+
+/** Every disconnect run: no secret shown, no secret or schedule touched from the laptop. */
+function expectNoSecret(io: FakeIo): void {
+  for (const value of SECRET_VALUES) expect(io.text()).not.toContain(value);
+  expect(deployment.forbiddenCalls()).toBe(0);
 }
 
 describe('disconnect: confirmation', () => {
@@ -75,10 +60,17 @@ describe('disconnect: confirmation', () => {
     const io = fakeIo({ isTTY: true, answers: ['y'] });
 
     expect(await disconnect([], io)).toBe(EXIT_CODES.userError);
+    expect(io.out).toEqual([
+      'This disconnects connection "default" (stack ZohoTokenKeeper-default, region eu-west-1):',
+      '  - revoke its refresh token at https://accounts.zoho.eu, and every access token made from it;',
+      '  - clear the stored tokens (the client id and secret are kept);',
+      '  - cancel any pending follow-up refresh.',
+    ]);
     expect(io.prompts).toEqual([
       { question: 'Type the connection name (default) to confirm: ', secret: false },
     ]);
     expect(io.err).toEqual(['Error: Not confirmed: nothing was changed.']);
+    expect(deployment.eventsOf('disconnect')).toEqual([]);
     expectNothingChanged();
   });
 
@@ -90,113 +82,134 @@ describe('disconnect: confirmation', () => {
   });
 });
 
-describe('disconnect: steps', () => {
-  it('GIVEN a confirmed disconnect THEN it revokes, clears, disables and cancels, in that order, and says how to reconnect', async () => {
+describe('disconnect: through the exchange function', () => {
+  it('GIVEN a confirmed disconnect THEN one disconnect request revokes, clears and cancels, and it says how to reconnect', async () => {
     const io = fakeIo({ isTTY: true, answers: ['default'] });
 
-    const exitCode = await disconnect([], io);
-
-    expect(exitCode).toBe(EXIT_CODES.ok);
-    expect(io.out.filter((line) => /^ {2}\d\/4 /.test(line))).toEqual([
-      `  1/4 Revoked the refresh token at ${sandbox.url}.`,
-      '  2/4 Cleared the stored tokens (the client id and secret are kept).',
-      `  3/4 Disabled the refresh schedule ${SCHEDULE_NAME}.`,
-      '  4/4 Cancelled any pending follow-up refresh.',
+    expect(await disconnect([], io)).toBe(EXIT_CODES.ok);
+    expect(deployment.events).toEqual([{ status: true }, { disconnect: true }]);
+    expect(io.out.slice(4)).toEqual([
+      'The exchange function:',
+      '  - Revoked the refresh token at Zoho, and every access token made from it.',
+      '  - Cleared the stored tokens (the client id and secret are kept).',
+      '  - Cancelled any pending follow-up refresh.',
+      'Disconnected. Readers of the access token now get NotConnectedError until you connect again.',
+      `The refresh schedule ${SCHEDULE_NAME} stays enabled: its runs make no Zoho call while not connected.`,
+      'To reconnect, generate a grant code in the API Console of the Europe data centre, https://api-console.zoho.eu ' +
+        '(Self Client > Generate Code) and run npm run connect -- --code <grant code> (the client id and secret were kept: only a code is needed).',
     ]);
-    expect(sandbox.isRefreshTokenActive(refreshToken)).toBe(false);
-    expect(deployment.credentials()).toEqual({
-      client_id: CLIENT_ID,
-      client_secret: CLIENT_SECRET,
-      accounts_url: sandbox.url,
+    expect(deployment.exchangeFunction.connection).toEqual({
+      state: 'not-connected',
+      stateSince: NOW.toISOString(),
+      client: { id: CLIENT_ID, secret: CLIENT_SECRET },
+      scheduleState: 'ENABLED',
     });
-    expect(deployment.accessToken()).toEqual({});
-    expect(deployment.scheduleState()).toBe('DISABLED');
-    expect(deployment.scheduler.get(`${SCHEDULE_NAME}-retry`)).toBeUndefined();
-    const out = io.out.join('\n');
-    expect(out).toContain('npm run connect -- --code <grant code> (the client id and secret were kept');
-    expect(io.text()).not.toContain(refreshToken);
-    expect(io.text()).not.toContain(CLIENT_SECRET);
-  });
-
-  it('GIVEN Zoho is unreachable WHEN disconnecting THEN it stops before clearing anything and exits 2', async () => {
-    sandbox.setOutage('server-error');
-    const io = fakeIo();
-
-    const exitCode = await disconnect(['--yes'], io);
-
-    expect(exitCode).toBe(EXIT_CODES.serviceError);
-    const err = io.err.join('\n');
-    expect(err).toContain('Could not revoke the refresh token at Zoho (ZohoUnavailableError)');
-    expect(err).toContain('nothing was changed');
-    expect(err).toContain('https://status.zoho.com');
-    expect(err).toContain('Then run npm run disconnect again.');
-    expect(io.out.some((line) => line.includes('1/4'))).toBe(false);
-    sandbox.setOutage(undefined);
-    expectNothingChanged();
-    expect(io.text()).not.toContain(refreshToken);
-  });
-
-  it('GIVEN Zoho rate-limits the revocation WHEN disconnecting THEN it says to wait 10 minutes and changes nothing', async () => {
-    sandbox.injectFaults('rate-limit');
-    const io = fakeIo();
-
-    expect(await disconnect(['--yes'], io)).toBe(EXIT_CODES.serviceError);
-    expect(io.err.join('\n')).toContain('1. Wait 10 minutes');
-    expectNothingChanged();
+    expectNoSecret(io);
   });
 
   it('GIVEN a refresh token Zoho already forgot WHEN disconnecting THEN it says so and carries on', async () => {
-    sandbox.revokeRefreshToken(refreshToken);
+    deployment.exchangeFunction.zoho = 'forgot-refresh-token';
     const io = fakeIo();
 
     expect(await disconnect(['--yes'], io)).toBe(EXIT_CODES.ok);
     expect(io.out).toContain(
-      `  1/4 The refresh token was already invalid at ${sandbox.url} (revoked or deleted before).`,
+      '  - The refresh token was already invalid at Zoho (revoked or deleted before).',
     );
-    expect(deployment.accessToken()).toEqual({});
+    expect(deployment.exchangeFunction.connection.state).toBe('not-connected');
   });
 
-  it('GIVEN nothing connected WHEN disconnecting THEN nothing is revoked and the rest still runs', async () => {
-    deployment.storeClient();
+  it('GIVEN nothing connected WHEN disconnecting THEN the plan and the result say there was nothing to revoke', async () => {
+    deployment.exchangeFunction.connection = { state: 'not-connected', scheduleState: 'ENABLED' };
     const io = fakeIo();
 
     expect(await disconnect(['--yes'], io)).toBe(EXIT_CODES.ok);
-    expect(io.out).toContain('  1/4 No refresh token stored: nothing to revoke at Zoho.');
-    // Only the exchange that set up the test: no revocation was sent.
-    expect(sandbox.stats.tokenRequests).toBe(1);
-    expect(deployment.scheduleState()).toBe('DISABLED');
+    const out = io.out.join('\n');
+    expect(out).toContain('  - it is not connected, so there is no refresh token to revoke at Zoho;');
+    expect(out).toContain('  - No refresh token was stored: nothing to revoke at Zoho.');
+    expect(out).not.toContain('the client id and secret were kept');
   });
 
-  it('GIVEN the schedule cannot be updated WHEN disconnecting THEN it reports what was done and how to finish', async () => {
-    deployment.scheduler.mock.on(UpdateScheduleCommand).rejects(
-      Object.assign(new Error('User is not authorized to perform: scheduler:UpdateSchedule'), {
-        name: 'AccessDeniedException',
-      }),
-    );
+  it('GIVEN Zoho is unreachable WHEN disconnecting THEN it says nothing changed, to retry, and exits 2', async () => {
+    deployment.exchangeFunction.zoho = 'ZohoUnavailableError';
     const io = fakeIo();
 
-    const exitCode = await disconnect(['--yes'], io);
-
-    expect(exitCode).toBe(EXIT_CODES.userError);
-    const err = io.err.join('\n');
-    expect(err).toContain('Your AWS identity may not disable the refresh schedule');
-    expect(err).toContain('The disconnect stopped part-way.');
-    expect(err).toContain('Already done:');
-    expect(err).toContain('Cleared the stored tokens');
-    expect(err).toContain('run npm run disconnect again to finish');
+    expect(await disconnect(['--yes'], io)).toBe(EXIT_CODES.serviceError);
+    expect(io.err).toEqual([
+      'Error: The exchange function could not reach Zoho to revoke the refresh token (ZohoUnavailableError), ' +
+        'so the disconnect stopped: nothing was changed and the connection still works.',
+      'Details from the exchange function: Zoho did not answer the revocation; nothing was changed.',
+      'What to do:',
+      '  1. Check https://status.zoho.com and wait a few minutes.',
+      '  2. Then run npm run disconnect again.',
+    ]);
+    expect(io.out.join('\n')).not.toContain('Disconnected');
+    expectNothingChanged();
+    expectNoSecret(io);
   });
 
-  it('GIVEN the stack is missing WHEN disconnecting THEN it exits 1 without touching Zoho', async () => {
-    deployment.cloudFormation.on(DescribeStacksCommand).rejects(
-      Object.assign(new Error('Stack with id ZohoTokenKeeper-default does not exist'), {
-        name: 'ValidationException',
-      }),
+  it('GIVEN Zoho rate-limits the revocation WHEN disconnecting THEN it says to wait 10 minutes and changes nothing', async () => {
+    deployment.exchangeFunction.zoho = 'ZohoRateLimitedError';
+    const io = fakeIo();
+
+    expect(await disconnect(['--yes'], io)).toBe(EXIT_CODES.serviceError);
+    expect(io.err[0]).toContain('(ZohoRateLimitedError), so the disconnect stopped: nothing was changed');
+    expect(io.err.join('\n')).toContain('1. Wait 10 minutes');
+    expectNothingChanged();
+  });
+
+  it('GIVEN a function deployed before the disconnect event WHEN disconnecting THEN it says to deploy this version', async () => {
+    deployment.failWith(
+      'disconnect',
+      'InvalidEventError',
+      'The exchange event has unknown field(s) disconnect.',
     );
     const io = fakeIo();
 
     expect(await disconnect(['--yes'], io)).toBe(EXIT_CODES.userError);
+    expect(io.err[0]).toContain('does not understand {"disconnect": true}');
+    expect(io.err.join('\n')).toContain(
+      'Deploy this version: npx cdk deploy -c dataCenter=eu -c connectionName=default',
+    );
+  });
+
+  it('GIVEN the function times out WHEN disconnecting THEN it points to the log and to status, and exits 2', async () => {
+    deployment.failWith('disconnect', 'Sandbox.Timedout', 'Task timed out after 60.00 seconds');
+    const io = fakeIo();
+
+    expect(await disconnect(['--yes'], io)).toBe(EXIT_CODES.serviceError);
+    const err = io.err.join('\n');
+    expect(err).toContain('Error: The exchange function could not disconnect (Sandbox.Timedout).');
+    expect(err).toContain('aws logs tail /zoho-token-keeper/default/exchange --since 15m');
+    expect(err).toContain(
+      'Run npm run status to see whether it disconnected; disconnecting again is harmless.',
+    );
+  });
+
+  it('GIVEN the disconnect Invoke fails on the network WHEN disconnecting THEN it suggests status and exits 2', async () => {
+    let calls = 0;
+    deployment.lambda.on(InvokeCommand).callsFake(() => {
+      calls += 1;
+      if (calls === 1) {
+        const payload = { connection_state: 'connected', client_stored: true, schedule_name: SCHEDULE_NAME };
+        return { StatusCode: 200, Payload: new TextEncoder().encode(JSON.stringify(payload)) };
+      }
+      throw Object.assign(new Error('socket hang up'), { name: 'TimeoutError' });
+    });
+    const io = fakeIo();
+
+    expect(await disconnect(['--yes'], io)).toBe(EXIT_CODES.serviceError);
+    expect(io.err.join('\n')).toContain(
+      'Run npm run status to see whether it disconnected; running disconnect again is harmless.',
+    );
+    expect(deployment.lambda.commandCalls(InvokeCommand)).toHaveLength(2);
+  });
+
+  it('GIVEN the stack is missing WHEN disconnecting THEN it exits 1 without asking the function anything', async () => {
+    deployment.cloudFormation.on(DescribeStacksCommand).rejects(stackMissing('ZohoTokenKeeper-default'));
+    const io = fakeIo();
+
+    expect(await disconnect(['--yes'], io)).toBe(EXIT_CODES.userError);
     expect(io.err[0]).toContain('No stack named ZohoTokenKeeper-default');
-    // Only the exchange that set up the test: no revocation was sent.
-    expect(sandbox.stats.tokenRequests).toBe(1);
+    expect(deployment.events).toEqual([]);
   });
 });

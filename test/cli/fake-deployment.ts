@@ -9,16 +9,11 @@ import {
   type MetricAlarm,
   type StateValue,
 } from '@aws-sdk/client-cloudwatch';
-import { GetFunctionConfigurationCommand, InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { type InvocationResponse, InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
-import { parseExchangeEvent } from '../../functions/exchange/exchange-event.js';
-import { exchangeGrantCode } from '../../functions/exchange/exchange-grant-code.js';
-import { RefreshSchedule } from '../../functions/lib/schedule/refresh-schedule.js';
-import { TokenStore } from '../../functions/lib/store/token-store.js';
-import { ZohoAccountsClient } from '../../functions/lib/zoho/accounts-client.js';
-import { InMemoryScheduler, InMemorySecretsManager } from '../support/in-memory-aws.js';
+import { FakeExchangeFunction, FunctionFailure } from './fake-exchange-function.js';
 
 export const STACK_NAME = 'ZohoTokenKeeper-default';
 export const EXCHANGE_FUNCTION = 'ZohoTokenKeeper-default-Exchange1234';
@@ -33,12 +28,16 @@ export const ALARM_NAMES = [
   'zoho-token-keeper-default-token-stale',
 ] as const;
 
-/** Values that must never appear in any output. */
+/** A client id is an identifier the status answer carries; the values below must never be shown. */
 export const CLIENT_ID = '1000.CLIENTID7QX2ZK';
 export const CLIENT_SECRET = 'c1e2n3t4s5e6c7r8e9t0abcd';
 export const GRANT_CODE = '1000.0123456789abcdef0123456789abcdef.fedcba9876543210fedcba9876543210';
 export const REFRESH_TOKEN = '1000.refresh0123456789abcdef.refresh0123456789abcdef';
+export const NEW_REFRESH_TOKEN = '1000.refreshfedcba9876543210.refreshfedcba9876543210';
 export const ACCESS_TOKEN = '1000.access0123456789abcdef.access0123456789abcdef';
+
+/** Values that must never appear in any output. */
+export const SECRET_VALUES = [CLIENT_SECRET, GRANT_CODE, REFRESH_TOKEN, NEW_REFRESH_TOKEN, ACCESS_TOKEN];
 
 const OUTPUTS: Record<string, string> = {
   ExchangeFunctionName: EXCHANGE_FUNCTION,
@@ -52,28 +51,32 @@ const OUTPUTS: Record<string, string> = {
   ExchangeCommand: `aws lambda invoke --function-name ${EXCHANGE_FUNCTION} ...`,
 };
 
-type FunctionAnswer = { result: unknown } | { errorType: string; errorMessage: string };
+export type EventKind = 'status' | 'disconnect' | 'exchange';
 
 /**
- * One deployed connection in memory: the stack and its outputs (CloudFormation), both secrets and
- * the refresh schedule (test/support/in-memory-aws.ts), the alarms, and the exchange function,
- * which either runs the real use case against a Zoho sandbox or gives a canned answer.
+ * One deployed connection in memory: the stack and its outputs (CloudFormation), the alarms, and
+ * the exchange function (fake-exchange-function.ts) behind Lambda Invoke. Secrets Manager and
+ * Scheduler are mocked too, answering nothing, so that any call the commands make to them shows.
  */
 export class FakeDeployment {
   readonly cloudFormation = mockClient(CloudFormationClient);
   readonly lambda = mockClient(LambdaClient);
   readonly cloudWatch = mockClient(CloudWatchClient);
-  readonly secrets = new InMemorySecretsManager();
-  readonly scheduler = new InMemoryScheduler();
-  /** The events the exchange function received. */
-  readonly exchangeEvents: Array<Record<string, unknown>> = [];
+  readonly secretsManager = mockClient(SecretsManagerClient);
+  readonly scheduler = mockClient(SchedulerClient);
+  readonly exchangeFunction: FakeExchangeFunction;
+  /** The events the exchange function received, in order. */
+  readonly events: Array<Record<string, unknown>> = [];
+  private readonly failures = new Map<EventKind, { errorType: string; errorMessage: string }>();
   private alarms: MetricAlarm[] = ALARM_NAMES.map((name) => ({
     AlarmName: name,
     StateValue: 'OK',
     AlarmDescription: `What ${name} means.`,
   }));
 
-  constructor(readonly accountsUrl = 'https://accounts.zoho.eu') {
+  constructor(now: () => Date = () => new Date()) {
+    this.exchangeFunction = new FakeExchangeFunction('https://accounts.zoho.eu', SCHEDULE_NAME, now);
+    this.exchangeFunction.nextRefreshToken = NEW_REFRESH_TOKEN;
     this.cloudFormation.on(DescribeStacksCommand).rejects(stackMissing('another stack'));
     this.cloudFormation.on(DescribeStacksCommand, { StackName: STACK_NAME }).resolves({
       Stacks: [
@@ -94,39 +97,48 @@ export class FakeDeployment {
     this.cloudWatch.on(DescribeAlarmsCommand).callsFake((input: { AlarmNames?: string[] }) => ({
       MetricAlarms: this.alarms.filter((alarm) => input.AlarmNames?.includes(alarm.AlarmName ?? '')),
     }));
-    this.lambda.on(GetFunctionConfigurationCommand, { FunctionName: EXCHANGE_FUNCTION }).resolves({
-      Environment: { Variables: { ZOHO_ACCOUNTS_URL: accountsUrl, CREDENTIALS_SECRET_ID: CREDENTIALS_ARN } },
-    });
-    this.secrets.create(CREDENTIALS_ARN, {});
-    this.secrets.create(ACCESS_TOKEN_ARN, {});
-    this.scheduler.seedRefreshSchedule(SCHEDULE_NAME);
+    this.lambda
+      .on(InvokeCommand, { FunctionName: EXCHANGE_FUNCTION })
+      .callsFake((input: { Payload?: Uint8Array }) => this.invoke(decode(input.Payload)));
   }
 
-  /** The operator stored the client before connecting. */
+  /** The client was stored by an earlier connect, then disconnected. */
   storeClient(): void {
-    this.secrets.create(CREDENTIALS_ARN, { client_id: CLIENT_ID, client_secret: CLIENT_SECRET });
+    this.exchangeFunction.connection.client = { id: CLIENT_ID, secret: CLIENT_SECRET };
   }
 
   /** A connection as the exchange function leaves it, token issued at `issuedAt`. */
-  storeConnection(issuedAt: Date, accountsUrl = this.accountsUrl, refreshToken = REFRESH_TOKEN): void {
+  storeConnection(issuedAt: Date): void {
     const at = issuedAt.toISOString();
-    this.secrets.create(CREDENTIALS_ARN, {
-      client_id: CLIENT_ID,
-      client_secret: CLIENT_SECRET,
-      refresh_token: refreshToken,
-      accounts_url: accountsUrl,
-      api_domain: 'https://www.zohoapis.eu',
-      scope: 'ZohoCRM.modules.ALL',
-      connected_at: at,
+    this.exchangeFunction.connection = {
+      state: 'connected',
+      stateSince: at,
+      client: { id: CLIENT_ID, secret: CLIENT_SECRET },
+      refreshToken: REFRESH_TOKEN,
+      connectedAt: at,
+      expiresAt: new Date(issuedAt.getTime() + 3_600_000).toISOString(),
+      refreshedAt: at,
+      scheduleState: 'ENABLED',
+    };
+  }
+
+  /** Zoho answered a refresh with invalid_code at `since`. */
+  markNeedsReconnect(since: Date): void {
+    Object.assign(this.exchangeFunction.connection, {
+      state: 'needs-reconnect',
+      stateReason: 'refresh-token-revoked',
+      stateSince: since.toISOString(),
+      lastFailure: { at: since.toISOString(), error: 'RefreshTokenRevokedError' },
     });
-    this.secrets.create(ACCESS_TOKEN_ARN, {
-      access_token: ACCESS_TOKEN,
-      api_domain: 'https://www.zohoapis.eu',
-      token_type: 'Bearer',
-      expires_at: new Date(issuedAt.getTime() + 3_600_000).toISOString(),
-      refreshed_at: at,
-    });
-    this.scheduler.seedRefreshSchedule(SCHEDULE_NAME, 'default', { State: 'ENABLED' });
+  }
+
+  /** The function fails this kind of event with an error of that name, as Lambda reports it. */
+  failWith(
+    kind: EventKind,
+    errorType: string,
+    errorMessage = `The function's own words about ${errorType}.`,
+  ): void {
+    this.failures.set(kind, { errorType, errorMessage });
   }
 
   setAlarm(name: string, state: StateValue, description?: string): void {
@@ -137,69 +149,52 @@ export class FakeDeployment {
     );
   }
 
-  /** The exchange function answers with this result or error, as Lambda reports them. */
-  exchangeAnswers(answer: FunctionAnswer): void {
-    this.lambda.on(InvokeCommand).callsFake((input: { Payload?: Uint8Array }) => {
-      this.exchangeEvents.push(decode(input.Payload));
-      return 'result' in answer
-        ? { StatusCode: 200, Payload: encode(answer.result) }
-        : { StatusCode: 200, FunctionError: 'Unhandled', Payload: encode({ ...answer, trace: [] }) };
-    });
+  eventsOf(kind: EventKind): Array<Record<string, unknown>> {
+    return this.events.filter((event) => kindOf(event) === kind);
   }
 
-  /** The exchange function runs the real use case against this accounts server (a Zoho sandbox). */
-  exchangeRunsAgainst(accountsUrl: string): void {
-    const dependencies = {
-      store: new TokenStore({
-        client: new SecretsManagerClient({}),
-        credentialsSecretId: CREDENTIALS_ARN,
-        accessTokenSecretId: ACCESS_TOKEN_ARN,
-      }),
-      zoho: new ZohoAccountsClient({ accountsUrl, backoffBaseMs: 1 }),
-      schedule: new RefreshSchedule({
-        client: new SchedulerClient({}),
-        name: SCHEDULE_NAME,
-        group: 'default',
-      }),
-      accountsUrl,
-      credentialsSecretId: CREDENTIALS_ARN,
-    };
-    this.lambda.on(InvokeCommand).callsFake(async (input: { Payload?: Uint8Array }) => {
-      const event = decode(input.Payload);
-      this.exchangeEvents.push(event);
-      try {
-        const result = await exchangeGrantCode(dependencies, parseExchangeEvent(event));
-        return { StatusCode: 200, Payload: encode(result) };
-      } catch (error) {
-        const { name, message } = error as Error;
-        return {
-          StatusCode: 200,
-          FunctionError: 'Unhandled',
-          Payload: encode({ errorType: name, errorMessage: message, trace: [] }),
-        };
-      }
-    });
-  }
-
-  credentials(): Record<string, unknown> {
-    return this.secrets.jsonOf(CREDENTIALS_ARN);
-  }
-
-  accessToken(): Record<string, unknown> {
-    return this.secrets.jsonOf(ACCESS_TOKEN_ARN);
-  }
-
-  scheduleState(): string | undefined {
-    return this.scheduler.get(SCHEDULE_NAME)?.State;
+  /** Calls the commands made to services they must not use. */
+  forbiddenCalls(): number {
+    return this.secretsManager.calls().length + this.scheduler.calls().length;
   }
 
   restore(): void {
-    this.cloudFormation.restore();
-    this.lambda.restore();
-    this.cloudWatch.restore();
-    this.secrets.restore();
-    this.scheduler.restore();
+    for (const mock of [
+      this.cloudFormation,
+      this.lambda,
+      this.cloudWatch,
+      this.secretsManager,
+      this.scheduler,
+    ]) {
+      mock.restore();
+    }
   }
+
+  /** Lambda's RequestResponse answer: a failure is FunctionError 'Unhandled' and the runtime's error JSON. */
+  private invoke(event: Record<string, unknown>): InvocationResponse {
+    this.events.push(event);
+    const fail = (errorType: string, errorMessage: string): InvocationResponse => ({
+      StatusCode: 200,
+      FunctionError: 'Unhandled',
+      ExecutedVersion: '$LATEST',
+      Payload: encode({ errorType, errorMessage, trace: [] }),
+    });
+    const failure = this.failures.get(kindOf(event));
+    if (failure) return fail(failure.errorType, failure.errorMessage);
+    try {
+      const result = this.exchangeFunction.handle(event);
+      return { StatusCode: 200, ExecutedVersion: '$LATEST', Payload: encode(result) };
+    } catch (error) {
+      if (error instanceof FunctionFailure) return fail(error.errorType, error.message);
+      throw error;
+    }
+  }
+}
+
+function kindOf(event: Record<string, unknown>): EventKind {
+  if (event.status === true) return 'status';
+  if (event.disconnect === true) return 'disconnect';
+  return 'exchange';
 }
 
 export function stackMissing(stackName: string): Error {
@@ -225,6 +220,3 @@ function encode(value: unknown): Uint8Array {
 function decode(payload: Uint8Array | undefined): Record<string, unknown> {
   return JSON.parse(new TextDecoder().decode(payload)) as Record<string, unknown>;
 }
-
-/** Asserts with a readable failure that none of the values appears in the text. */
-export const SECRET_VALUES = [CLIENT_SECRET, GRANT_CODE, REFRESH_TOKEN, ACCESS_TOKEN];
