@@ -7,6 +7,8 @@ export interface DescribeDependencies {
   readonly store: Pick<TokenStore, 'readCredentials' | 'readTokenRecord'>;
   readonly schedule: Pick<RefreshSchedule, 'describe' | 'followUpTime'>;
   readonly scheduleName: string;
+  /** The accounts server this function is configured with, reported until a connection records its own. */
+  readonly accountsUrl: string;
 }
 
 /**
@@ -28,7 +30,7 @@ export async function describeConnection(deps: DescribeDependencies): Promise<Co
     state_since: fields.state_since,
     client_stored: Boolean(credentials.client_id && credentials.client_secret),
     client_id: credentials.client_id,
-    accounts_url: credentials.accounts_url,
+    accounts_url: credentials.accounts_url ?? deps.accountsUrl,
     api_domain: connected ? (record.token?.api_domain ?? credentials.api_domain) : undefined,
     scope: connected ? credentials.scope : undefined,
     connected_at: connected ? credentials.connected_at : undefined,

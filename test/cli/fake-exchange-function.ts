@@ -110,6 +110,7 @@ export class FakeExchangeFunction {
     } catch (error) {
       throw new FunctionFailure('InvalidEventError', (error as Error).message);
     }
+    if (parsed.kind !== 'connect') throw new Error('the fake routes status and disconnect elsewhere');
     const client = parsed.client
       ? { id: parsed.client.clientId, secret: parsed.client.clientSecret }
       : this.connection.client;

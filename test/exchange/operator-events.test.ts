@@ -39,6 +39,7 @@ describe('exchange handler: {"status": true} and {"disconnect": true}', () => {
     expect(await status()).toEqual({
       connection_state: 'not-connected',
       client_stored: false,
+      accounts_url: harness.sandbox.url,
       schedule_name: SCHEDULE_NAME,
       schedule_state: 'ENABLED',
       schedule_expression: 'rate(50 minutes)',
