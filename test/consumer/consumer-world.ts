@@ -73,6 +73,10 @@ export class ConsumerWorld {
   /** Runs started and not yet finished: the function's one slot is taken while this is above 0. */
   #runs = 0;
   #queue: Promise<unknown> = Promise.resolve();
+  /** While a test holds the slot: the runs queued before it, the only ones that can still finish. */
+  #beforeHeld: Promise<unknown> | undefined;
+  /** Releases the held slot once this many invokes in all were turned away busy. */
+  #releaseAtBusy: { readonly busy: number; readonly release: () => void } | undefined;
 
   private constructor(
     readonly sandbox: ZohoSandbox,
@@ -123,13 +127,26 @@ export class ConsumerWorld {
     return this.#oneAtATime(() => refreshAccessToken(this.#refresh, false));
   }
 
-  /** Takes the function's one slot, as a long refresh run would, until the returned function is called. */
-  occupyRefreshFunction(): () => void {
-    let release = () => {};
+  /**
+   * Takes the function's one slot, as a long refresh run would, until the returned function is
+   * called or, with `untilBusyAnswers`, until that many more invokes were turned away busy.
+   */
+  occupyRefreshFunction(options: { untilBusyAnswers?: number } = {}): () => void {
+    if (this.#beforeHeld) throw new Error('The refresh function is already occupied');
+    let resolveHeld = () => {};
     const held = new Promise<void>((resolve) => {
-      release = resolve;
+      resolveHeld = resolve;
     });
+    this.#beforeHeld = this.#queue;
     void this.#oneAtATime(() => held);
+    const release = () => {
+      this.#beforeHeld = undefined;
+      this.#releaseAtBusy = undefined;
+      resolveHeld();
+    };
+    if (options.untilBusyAnswers !== undefined) {
+      this.#releaseAtBusy = { busy: this.invokes.busy + options.untilBusyAnswers, release };
+    }
     return release;
   }
 
@@ -153,10 +170,13 @@ export class ConsumerWorld {
     };
   }
 
-  /** Simulated waiting: moves the clock, and yields long enough for a refresh run to make progress. */
+  /**
+   * Simulated waiting: moves the clock, and lets the refresh runs under way finish, as they would
+   * within a second. A slot a test holds stays held: that run is the long one being simulated.
+   */
   async sleep(ms: number): Promise<void> {
     this.clock.advance(ms);
-    await new Promise((resolve) => setTimeout(resolve, 15));
+    await (this.#beforeHeld ?? this.#queue);
   }
 
   readsBy(client: SecretsManagerClient): number {
@@ -196,6 +216,7 @@ export class ConsumerWorld {
     }
     if (this.concurrency === 'reject' && this.#runs > 0) {
       this.invokes.busy += 1;
+      if (this.#releaseAtBusy && this.invokes.busy >= this.#releaseAtBusy.busy) this.#releaseAtBusy.release();
       throw new TooManyRequestsException({
         message: 'Rate Exceeded.',
         Reason: 'ReservedFunctionConcurrentInvocationLimitExceeded',

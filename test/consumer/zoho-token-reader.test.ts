@@ -264,13 +264,14 @@ describe('ZohoTokenReader', () => {
       const { reader } = world.reader();
       const rejected = await reader.getToken();
       world.sandbox.invalidateAccessToken(rejected.accessToken);
-      const release = world.occupyRefreshFunction();
+      // A long run holds the function's only slot through the reader's first three attempts.
+      world.occupyRefreshFunction({ untilBusyAnswers: 3 });
 
-      const recovering = reader.recover(rejected);
-      while (world.invokes.busy < 3) await new Promise((resolve) => setTimeout(resolve, 5));
-      release();
+      const recovered = await reader.recover(rejected);
 
-      expect((await recovering).accessToken).toBe(world.storedAccessToken());
+      expect(recovered.accessToken).not.toBe(rejected.accessToken);
+      expect(recovered.accessToken).toBe(world.storedAccessToken());
+      expect(world.invokes).toEqual({ total: 4, busy: 3 });
       expect(world.sandbox.stats.refreshes).toBe(1);
     });
 
