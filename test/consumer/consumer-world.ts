@@ -261,7 +261,6 @@ export class ConsumerWorld {
       accountsUrl: this.sandbox.url,
       now: this.clock.now,
       sleep: async () => {},
-      timeoutMs: 2000,
     });
   }
 
