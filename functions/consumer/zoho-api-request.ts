@@ -13,10 +13,18 @@ export function assertApiPath(path: string): void {
   }
 }
 
-export function callZohoApi(token: ZohoAccessToken, path: string, init: RequestInit): Promise<Response> {
+/** How a request reaches Zoho: the global `fetch`, or a transport of the caller's choosing. */
+export type ZohoFetch = (url: string, init: RequestInit) => Promise<Response>;
+
+export function callZohoApi(
+  send: ZohoFetch,
+  token: ZohoAccessToken,
+  path: string,
+  init: RequestInit,
+): Promise<Response> {
   const headers = new Headers(init.headers);
   headers.set('authorization', token.authorizationHeader);
-  return fetch(`${token.apiBaseUrl}${path}`, { ...init, headers });
+  return send(`${token.apiBaseUrl}${path}`, { ...init, headers });
 }
 
 /** A streamed request body is consumed by the first attempt and cannot be sent again. */

@@ -9,7 +9,7 @@ import { sharedLambda, sharedSecretsManager } from './default-clients.js';
 import { ForcedRefresh } from './forced-refresh.js';
 import { isInvalidTokenAnswer } from './invalid-token-answer.js';
 import type { ZohoAccessToken } from './zoho-access-token.js';
-import { assertApiPath, callZohoApi, canSendAgain, peekJson } from './zoho-api-request.js';
+import { assertApiPath, callZohoApi, canSendAgain, peekJson, type ZohoFetch } from './zoho-api-request.js';
 
 export interface ZohoTokenReaderOptions {
   /** Name or ARN of the access-token secret. @default process.env.ACCESS_TOKEN_SECRET_ID (required) */
@@ -36,6 +36,12 @@ export interface ZohoTokenReaderOptions {
   readonly now?: () => Date;
   /** @default setTimeout */
   readonly sleep?: (ms: number) => Promise<void>;
+  /**
+   * Sends `fetch`'s requests to Zoho, e.g. through a proxy-aware client or, in tests, an in-process
+   * transport.
+   * @default globalThis.fetch, looked up on each call
+   */
+  readonly fetch?: ZohoFetch;
 }
 
 // Five minutes of margin covers a cold start, a slow API call and clock skew, and matches the
@@ -73,6 +79,7 @@ export class ZohoTokenReader {
   readonly #minRereadIntervalMs: number;
   readonly #now: () => Date;
   readonly #sleep: (ms: number) => Promise<void>;
+  readonly #fetch: ZohoFetch;
 
   #held: ZohoAccessToken | undefined;
   #reading: Promise<ZohoAccessToken> | undefined;
@@ -91,6 +98,8 @@ export class ZohoTokenReader {
     this.#minRereadIntervalMs = options.minRereadIntervalMs ?? DEFAULT_MIN_REREAD_INTERVAL_MS;
     this.#now = options.now ?? (() => new Date());
     this.#sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    // Looked up per call, so that a fetch patched after this reader was built (tracing, mocks) is used.
+    this.#fetch = options.fetch ?? ((url, init) => globalThis.fetch(url, init));
   }
 
   /**
@@ -148,11 +157,11 @@ export class ZohoTokenReader {
   async fetch(path: string, init: RequestInit = {}): Promise<Response> {
     assertApiPath(path);
     const token = await this.getToken();
-    const answer = await callZohoApi(token, path, init);
+    const answer = await callZohoApi(this.#fetch, token, path, init);
     if (answer.status !== 401 || !canSendAgain(init)) return answer;
     if (!isInvalidTokenAnswer(answer.status, await peekJson(answer))) return answer;
     await answer.body?.cancel();
-    return callZohoApi(await this.recover(token), path, init);
+    return callZohoApi(this.#fetch, await this.recover(token), path, init);
   }
 
   async #read(): Promise<ZohoAccessToken> {

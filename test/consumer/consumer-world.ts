@@ -23,7 +23,6 @@ import {
   refreshAccessToken,
 } from '../../functions/refresh/refresh-access-token.js';
 import { parseRefreshEvent } from '../../functions/refresh/refresh-event.js';
-import { ZohoCallGuard } from '../../functions/refresh/zoho-call-guard.js';
 import { ZohoSandbox } from '../sandbox/zoho-sandbox.js';
 import { InMemoryScheduler, InMemorySecretsManager } from '../support/in-memory-aws.js';
 
@@ -73,6 +72,10 @@ export class ConsumerWorld {
   /** Runs started and not yet finished: the function's one slot is taken while this is above 0. */
   #runs = 0;
   #queue: Promise<unknown> = Promise.resolve();
+  /** While a test holds the slot: the runs queued before it, the only ones that can still finish. */
+  #beforeHeld: Promise<unknown> | undefined;
+  /** Releases the held slot once this many invokes in all were turned away busy. */
+  #releaseAtBusy: { readonly busy: number; readonly release: () => void } | undefined;
 
   private constructor(
     readonly sandbox: ZohoSandbox,
@@ -87,7 +90,7 @@ export class ConsumerWorld {
       store: this.#store(),
       zoho: this.#zoho(),
       schedule: this.#schedule(),
-      guard: new ZohoCallGuard(),
+      accountsUrl: sandbox.url,
       now: clock.now,
     };
     this.lambda
@@ -110,11 +113,10 @@ export class ConsumerWorld {
       {
         store: this.#exchangeStore,
         zoho: this.#zoho(),
-        schedule: this.#schedule(),
         accountsUrl: this.sandbox.url,
         credentialsSecretId: SECRET_IDS.credentials,
       },
-      { code, client: CLIENT },
+      { kind: 'connect', code, client: CLIENT },
     );
   }
 
@@ -123,13 +125,26 @@ export class ConsumerWorld {
     return this.#oneAtATime(() => refreshAccessToken(this.#refresh, false));
   }
 
-  /** Takes the function's one slot, as a long refresh run would, until the returned function is called. */
-  occupyRefreshFunction(): () => void {
-    let release = () => {};
+  /**
+   * Takes the function's one slot, as a long refresh run would, until the returned function is
+   * called or, with `untilBusyAnswers`, until that many more invokes were turned away busy.
+   */
+  occupyRefreshFunction(options: { untilBusyAnswers?: number } = {}): () => void {
+    if (this.#beforeHeld) throw new Error('The refresh function is already occupied');
+    let resolveHeld = () => {};
     const held = new Promise<void>((resolve) => {
-      release = resolve;
+      resolveHeld = resolve;
     });
+    this.#beforeHeld = this.#queue;
     void this.#oneAtATime(() => held);
+    const release = () => {
+      this.#beforeHeld = undefined;
+      this.#releaseAtBusy = undefined;
+      resolveHeld();
+    };
+    if (options.untilBusyAnswers !== undefined) {
+      this.#releaseAtBusy = { busy: this.invokes.busy + options.untilBusyAnswers, release };
+    }
     return release;
   }
 
@@ -153,10 +168,13 @@ export class ConsumerWorld {
     };
   }
 
-  /** Simulated waiting: moves the clock, and yields long enough for a refresh run to make progress. */
+  /**
+   * Simulated waiting: moves the clock, and lets the refresh runs under way finish, as they would
+   * within a second. A slot a test holds stays held: that run is the long one being simulated.
+   */
   async sleep(ms: number): Promise<void> {
     this.clock.advance(ms);
-    await new Promise((resolve) => setTimeout(resolve, 15));
+    await (this.#beforeHeld ?? this.#queue);
   }
 
   readsBy(client: SecretsManagerClient): number {
@@ -196,6 +214,7 @@ export class ConsumerWorld {
     }
     if (this.concurrency === 'reject' && this.#runs > 0) {
       this.invokes.busy += 1;
+      if (this.#releaseAtBusy && this.invokes.busy >= this.#releaseAtBusy.busy) this.#releaseAtBusy.release();
       throw new TooManyRequestsException({
         message: 'Rate Exceeded.',
         Reason: 'ReservedFunctionConcurrentInvocationLimitExceeded',
@@ -208,7 +227,12 @@ export class ConsumerWorld {
       const outcome = await this.#oneAtATime(() =>
         refreshAccessToken(this.#refresh, parseRefreshEvent(event).force),
       );
-      return lambdaAnswer({ refreshed: outcome.refreshed, expires_at: outcome.expiresAt });
+      return lambdaAnswer({
+        refreshed: outcome.refreshed,
+        expires_at: outcome.expiresAt,
+        connection_state: outcome.connectionState,
+        reason: outcome.reason,
+      });
     } catch (error) {
       const { name, message } = error instanceof Error ? error : new Error(String(error));
       return {
@@ -240,7 +264,6 @@ export class ConsumerWorld {
       accountsUrl: this.sandbox.url,
       now: this.clock.now,
       sleep: async () => {},
-      timeoutMs: 2000,
     });
   }
 

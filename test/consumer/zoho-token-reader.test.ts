@@ -264,13 +264,14 @@ describe('ZohoTokenReader', () => {
       const { reader } = world.reader();
       const rejected = await reader.getToken();
       world.sandbox.invalidateAccessToken(rejected.accessToken);
-      const release = world.occupyRefreshFunction();
+      // A long run holds the function's only slot through the reader's first three attempts.
+      world.occupyRefreshFunction({ untilBusyAnswers: 3 });
 
-      const recovering = reader.recover(rejected);
-      while (world.invokes.busy < 3) await new Promise((resolve) => setTimeout(resolve, 5));
-      release();
+      const recovered = await reader.recover(rejected);
 
-      expect((await recovering).accessToken).toBe(world.storedAccessToken());
+      expect(recovered.accessToken).not.toBe(rejected.accessToken);
+      expect(recovered.accessToken).toBe(world.storedAccessToken());
+      expect(world.invokes).toEqual({ total: 4, busy: 3 });
       expect(world.sandbox.stats.refreshes).toBe(1);
     });
 
@@ -352,6 +353,40 @@ describe('ZohoTokenReader', () => {
 
       expect(response.status).toBe(404);
       expect(world.invokes.total).toBe(0);
+    });
+
+    it('sends every call through the fetch it was given, the retry after recovery included', async () => {
+      // GIVEN a reader whose calls go through an in-process transport that answers as Zoho would
+      await startWorld();
+      await world.connect();
+      world.clock.advance(20 * MINUTE);
+      const sent: { url: string; authorization: string | null }[] = [];
+      const { reader } = world.reader({
+        fetch: async (url, init) => {
+          const authorization = new Headers(init.headers).get('authorization');
+          sent.push({ url, authorization });
+          const token = authorization?.replace(/^Zoho-oauthtoken /, '') ?? '';
+          return world.sandbox.isAccessTokenValid(token)
+            ? Response.json({ users: [{ full_name: 'In-process User' }] })
+            : Response.json({ code: 'INVALID_TOKEN', message: 'invalid oauth token' }, { status: 401 });
+        },
+      });
+      const rejected = await reader.getToken();
+      world.sandbox.invalidateAccessToken(rejected.accessToken);
+
+      // WHEN the consumer calls Zoho with the rejected token
+      const response = await reader.fetch(USERS_PATH);
+
+      // THEN both attempts went through that transport, the second with the new token, and none over HTTP
+      expect(await response.json()).toEqual({ users: [{ full_name: 'In-process User' }] });
+      expect(sent).toEqual([
+        { url: `${world.sandbox.url}${USERS_PATH}`, authorization: rejected.authorizationHeader },
+        {
+          url: `${world.sandbox.url}${USERS_PATH}`,
+          authorization: `Zoho-oauthtoken ${world.storedAccessToken()}`,
+        },
+      ]);
+      expect(world.sandbox.stats.apiCalls).toBe(0);
     });
 
     it('refuses to send the token anywhere but the api_domain', async () => {

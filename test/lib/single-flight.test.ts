@@ -5,17 +5,18 @@ describe('SingleFlight', () => {
   it('shares one in-flight operation between concurrent callers of the same key', async () => {
     const flight = new SingleFlight<number>();
     let started = 0;
+    let finish = () => {};
+    const finished = new Promise<void>((resolve) => {
+      finish = resolve;
+    });
     const operation = async () => {
       started += 1;
-      await new Promise((resolve) => setTimeout(resolve, 5));
+      await finished;
       return started;
     };
-    const results = await Promise.all([
-      flight.run('a', operation),
-      flight.run('a', operation),
-      flight.run('a', operation),
-    ]);
-    expect(results).toEqual([1, 1, 1]);
+    const runs = [flight.run('a', operation), flight.run('a', operation), flight.run('a', operation)];
+    finish();
+    expect(await Promise.all(runs)).toEqual([1, 1, 1]);
     expect(started).toBe(1);
   });
 

@@ -11,6 +11,12 @@ export const CLIENT = {
   clientSecret: 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678ab',
 };
 
+/**
+ * The instant handler tests run at. The handlers read the wall clock (`new Date()`), so the harness
+ * stops it here: times a handler computes are then exact, whatever the machine's speed.
+ */
+export const NOW = Date.parse('2026-11-30T08:00:00.000Z');
+
 export type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
 
 /**
@@ -29,6 +35,8 @@ export class HandlerHarness {
   ) {}
 
   static async start(): Promise<HandlerHarness> {
+    // Before the sandbox starts, so that it mints and checks tokens by the same clock.
+    vi.useFakeTimers({ toFake: ['Date'], now: NOW });
     const harness = new HandlerHarness(
       await ZohoSandbox.start(),
       new InMemorySecretsManager(),
@@ -81,6 +89,7 @@ export class HandlerHarness {
 
   async stop(): Promise<void> {
     this.writeSpy?.mockRestore();
+    vi.useRealTimers();
     vi.unstubAllEnvs();
     this.secrets.restore();
     this.scheduler.restore();
