@@ -47,27 +47,25 @@ export class InMemorySecretsManager {
       if (!current) throw notFound(input.SecretId);
       return { Name: input.SecretId, SecretString: current.value, VersionId: current.versionId };
     });
-    this.mock
-      .on(PutSecretValueCommand)
-      .callsFake((input: PutInput) => {
-        this.calls.put += 1;
-        for (const hook of this.putHooks) hook(input, this.calls.put);
-        const versions = this.versions(input.SecretId);
-        const value = input.SecretString ?? '';
-        const versionId = input.ClientRequestToken ?? `v${versions.length + 1}`;
-        const existing = versions.find((version) => version.versionId === versionId);
-        if (existing && existing.value !== value) {
-          throw new ResourceExistsException({
-            message: 'A version with this ClientRequestToken exists',
-            $metadata: {},
-          });
-        }
-        if (!existing) {
-          versions.push({ versionId, value });
-          this.calls.versionsCreated += 1;
-        }
-        return { Name: input.SecretId, VersionId: versionId };
-      });
+    this.mock.on(PutSecretValueCommand).callsFake((input: PutInput) => {
+      this.calls.put += 1;
+      for (const hook of this.putHooks) hook(input, this.calls.put);
+      const versions = this.versions(input.SecretId);
+      const value = input.SecretString ?? '';
+      const versionId = input.ClientRequestToken ?? `v${versions.length + 1}`;
+      const existing = versions.find((version) => version.versionId === versionId);
+      if (existing && existing.value !== value) {
+        throw new ResourceExistsException({
+          message: 'A version with this ClientRequestToken exists',
+          $metadata: {},
+        });
+      }
+      if (!existing) {
+        versions.push({ versionId, value });
+        this.calls.versionsCreated += 1;
+      }
+      return { Name: input.SecretId, VersionId: versionId };
+    });
   }
 
   /**

@@ -1,5 +1,5 @@
-import type { ZohoTokenKeeperError } from '../errors.js';
 import { isDataCentreApiDomain } from '../data-centres.js';
+import type { ZohoTokenKeeperError } from '../errors.js';
 import { parseServerOrigin } from '../urls.js';
 import type { AccessTokenGrant, GrantCodeExchange } from './accounts-client.js';
 import {
