@@ -2,24 +2,17 @@ import { randomUUID } from 'node:crypto';
 import type { ConnectionState } from '../lib/connection-status.js';
 import type { AccessTokenDocument, ConnectionFields, TokenRecord } from '../lib/documents.js';
 import { isConnected } from '../lib/documents.js';
-import {
-  ConfigError,
-  InvalidClientError,
-  NotConnectedError,
-  RefreshTokenRevokedError,
-  ZohoRateLimitedError,
-  ZohoUnavailableError,
-} from '../lib/errors.js';
+import { ConfigError, NotConnectedError, RefreshTokenRevokedError } from '../lib/errors.js';
 import type { RefreshSchedule } from '../lib/schedule/refresh-schedule.js';
 import type { TokenStore } from '../lib/store/token-store.js';
 import type { ZohoAccountsClient } from '../lib/zoho/accounts-client.js';
+import { heldBackError, recordFailure } from './failure-record.js';
+import { armFollowUp, followUpForSkippedRun } from './follow-ups.js';
 import {
   CLAIM_LEASE_MS,
   decideRefresh,
-  followUpAfterSkip,
   RECONNECT_WINDOW_MS,
   type RefreshDecision,
-  retryAfterFailure,
 } from './refresh-policy.js';
 
 export interface RefreshDependencies {
@@ -77,7 +70,12 @@ export async function refreshAccessToken(deps: RefreshDependencies, force: boole
       force || !record.token ? undefined : await followUpForSkippedRun(deps, record.token, now);
     return outcome(record, decision.reason, { followUpAt });
   }
-  if (isFuture(record.fields.claimed_until, now)) return outcome(record, 'in-progress');
+  const claimedUntil = record.fields.claimed_until;
+  if (claimedUntil !== undefined && isFuture(claimedUntil, now)) {
+    // If the claim's holder dies, nothing else may come before the token expires: look again then.
+    const followUpAt = force ? undefined : await armFollowUp(deps, new Date(claimedUntil), 'after a claim');
+    return outcome(record, 'in-progress', { followUpAt });
+  }
   if (force && isFuture(record.fields.retry_after, now)) throw heldBackError(record.fields);
 
   let basis = read.versionId;
@@ -110,7 +108,9 @@ export async function refreshAccessToken(deps: RefreshDependencies, force: boole
   ) {
     // A reconnect stored its refresh token and is about to store its access token: let it finish.
     // An older mismatch is a reconnect that stopped half-way, which this run completes.
-    return outcome(record, 'in-progress');
+    const settled = new Date(Date.parse(credentials.connected_at) + RECONNECT_WINDOW_MS);
+    const followUpAt = force ? undefined : await armFollowUp(deps, settled, 'after a reconnect');
+    return outcome(record, 'in-progress', { followUpAt });
   }
 
   const connection: ConnectionFields = {
@@ -202,99 +202,6 @@ async function afterLostRace(
   const current = (await deps.store.readTokenRecord()).value;
   if (current.state !== 'connected') return notRefreshable(current, force, current.state);
   return outcome(current, reason);
-}
-
-async function followUpForSkippedRun(
-  deps: RefreshDependencies,
-  stored: AccessTokenDocument,
-  now: Date,
-): Promise<string | undefined> {
-  try {
-    const { rateMinutes } = await deps.schedule.describe();
-    const at = followUpAfterSkip(stored, rateMinutes, now);
-    if (!at) return undefined;
-    await deps.schedule.scheduleFollowUp(at);
-    return at.toISOString();
-  } catch (error) {
-    deps.onSidePathFailure?.('arm follow-up after a skipped run', error);
-    return undefined;
-  }
-}
-
-interface FailedRun {
-  readonly record: TokenRecord;
-  /** The version this run last read or wrote: the failure is recorded only if nothing newer came since. */
-  readonly basis: string | undefined;
-  readonly now: Date;
-}
-
-/**
- * Records what Zoho said, so that every container knows it: a revoked refresh token puts the
- * connection in needs-reconnect, any other failure holds forced runs back until a one-time
- * follow-up run tries again. The claim, if this run held one, is released by the same write.
- * Returns `superseded` when another writer stored something newer meanwhile (a reconnect, a
- * disconnect), which makes this run's failure moot.
- */
-async function recordFailure(
-  deps: RefreshDependencies,
-  error: unknown,
-  run: FailedRun,
-): Promise<'recorded' | 'superseded' | 'unrecorded'> {
-  const { record, now } = run;
-  const failure: ConnectionFields = {
-    ...record.fields,
-    claimed_until: undefined,
-    claimed_by: undefined,
-    last_failure_at: now.toISOString(),
-    last_failure_error: error instanceof Error ? error.name : 'Error',
-  };
-  const revoked = error instanceof RefreshTokenRevokedError;
-  const retryAt = revoked ? undefined : retryAfterFailure(error, record.token, now);
-  let recorded: 'recorded' | 'superseded' | 'unrecorded' = 'unrecorded';
-  try {
-    const fields: ConnectionFields = revoked
-      ? {
-          ...failure,
-          connection_state: 'needs-reconnect',
-          state_reason: 'refresh-token-revoked',
-          state_since: now.toISOString(),
-          retry_after: undefined,
-        }
-      : { ...failure, retry_after: retryAt?.toISOString() };
-    const written = await deps.store.putTokenRecord(record.token, fields, run.basis);
-    recorded = written.written ? 'recorded' : 'superseded';
-  } catch (sideError) {
-    deps.onSidePathFailure?.(`record ${failure.last_failure_error}`, sideError);
-  }
-  if (recorded === 'superseded') return recorded;
-  // Armed even when the record could not be written (the store itself may be what failed).
-  try {
-    if (revoked) await deps.schedule.cancelFollowUp();
-    else if (retryAt) await deps.schedule.scheduleFollowUp(retryAt);
-  } catch (sideError) {
-    deps.onSidePathFailure?.(revoked ? 'cancel the pending follow-up' : 'arm a follow-up run', sideError);
-  }
-  return recorded;
-}
-
-function heldBackError(fields: ConnectionFields): Error {
-  const until = fields.retry_after ?? 'later';
-  if (fields.last_failure_error === 'ZohoRateLimitedError') {
-    return new ZohoRateLimitedError(
-      `Zoho refused new access tokens for this refresh token moments ago; the next try is at ${until}. ` +
-        'Nothing to do unless this repeats: then look for another tool refreshing with the same refresh token.',
-    );
-  }
-  if (fields.last_failure_error === 'InvalidClientError') {
-    return new InvalidClientError(
-      `Zoho refused the stored client id and secret moments ago; the next try is at ${until}. Check that the ` +
-        'Self Client still exists in the Zoho API Console of this data centre, then connect again (npm run connect).',
-    );
-  }
-  return new ZohoUnavailableError(
-    `The last refresh failed moments ago (${fields.last_failure_error ?? 'unknown error'}); the next try is at ` +
-      `${until}. Nothing to do: the current access token stays in place until then.`,
-  );
 }
 
 function accountsServerMismatch(stored: string, deps: RefreshDependencies): ConfigError {

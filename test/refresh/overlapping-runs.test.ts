@@ -128,6 +128,21 @@ describe('overlapping runs, reconnects and disconnects', () => {
     expect((await first).value?.refreshed).toBe(true);
   });
 
+  it('a scheduled run that meets a claim arms a follow-up for when the claim lapses, in case its holder died', async () => {
+    rig.advanceMinutes(50);
+    const held = rig.holdNextAnswer();
+    void settle(rig.container().refresh(true));
+    await held.answered;
+
+    const scheduled = await rig.container().refresh(false);
+
+    expect(scheduled).toMatchObject({ refreshed: false, reason: 'in-progress' });
+    expect(scheduled.followUpAt).toBe(rig.record().fields.claimed_until);
+    const followUp = rig.scheduler.get(followUpScheduleName(RIG.schedule));
+    expect(followUp?.ScheduleExpression).toBe(`at(${scheduled.followUpAt?.slice(0, 19)})`);
+    held.release();
+  });
+
   it('a claim left by a run that died is taken over once it lapses', async () => {
     rig.advanceMinutes(20);
     const held = rig.holdNextAnswer();
