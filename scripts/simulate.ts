@@ -9,7 +9,9 @@ import { describeFailure } from './describe-failure.js';
 import {
   activityTable,
   burstTable,
+  deployTable,
   disruptionTable,
+  overlapTable,
   revocationTable,
   summaryTable,
   targetTable,
@@ -73,6 +75,8 @@ async function main(): Promise<number> {
     ['Activity', activityTable(all)],
     ['Outages and Access Denied', disruptionTable(all)],
     ['Revoked refresh token', revocationTable(all)],
+    ['Reconnect or disconnect during a refresh', overlapTable(all)],
+    ['Deploys', deployTable(all)],
     ['Bursts of forced refreshes', burstTable(all)],
     ['Targets', targetTable(all)],
   ];

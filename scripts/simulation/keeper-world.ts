@@ -5,28 +5,33 @@ import {
   LambdaClient,
   TooManyRequestsException,
 } from '@aws-sdk/client-lambda';
-import { DeleteScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
+import { DeleteScheduleCommand, SchedulerClient, UpdateScheduleCommand } from '@aws-sdk/client-scheduler';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { ZohoTokenReader } from '../../functions/consumer/index.js';
+import { describeConnection } from '../../functions/exchange/describe-connection.js';
+import { disconnect } from '../../functions/exchange/disconnect.js';
 import { parseExchangeEvent } from '../../functions/exchange/exchange-event.js';
 import { type ExchangeResult, exchangeGrantCode } from '../../functions/exchange/exchange-grant-code.js';
+import type { ConnectionStatus, DisconnectResult } from '../../functions/lib/connection-status.js';
 import {
   type AccessTokenDocument,
-  parseAccessToken,
   parseCredentials,
+  parseTokenRecord,
+  type TokenRecord,
 } from '../../functions/lib/documents.js';
 import { followUpScheduleName, RefreshSchedule } from '../../functions/lib/schedule/refresh-schedule.js';
 import { TokenStore } from '../../functions/lib/store/token-store.js';
 import { ZohoAccountsClient } from '../../functions/lib/zoho/accounts-client.js';
-import {
-  type RefreshDependencies,
-  refreshAccessToken,
-} from '../../functions/refresh/refresh-access-token.js';
+import { type RefreshOutcome, refreshAccessToken } from '../../functions/refresh/refresh-access-token.js';
 import { parseRefreshEvent } from '../../functions/refresh/refresh-event.js';
-import { ZohoCallGuard } from '../../functions/refresh/zoho-call-guard.js';
 import { inProcessFetch } from '../../test/sandbox/in-process-fetch.js';
-import { type SandboxFault, ZohoSandbox } from '../../test/sandbox/zoho-sandbox.js';
+import {
+  type SandboxFault,
+  type SandboxHttpRequest,
+  type SandboxReply,
+  ZohoSandbox,
+} from '../../test/sandbox/zoho-sandbox.js';
 import { InMemoryScheduler, InMemorySecretsManager } from '../../test/support/in-memory-aws.js';
 import { SeededRandom } from './random.js';
 import { routeGlobalFetch } from './sandbox-routing.js';
@@ -46,22 +51,37 @@ export const SIMULATED_CLIENT = {
   clientSecret: 'simulations3cret0123456789abcdef',
 } as const;
 
+/** Zoho hands out one of its data centres' API domains; the sandbox answers there too. */
+export const SIMULATED_API_DOMAIN = 'https://www.zohoapis.eu';
+
 const REGION = 'eu-west-1';
 const FOLLOW_UP_NAME = followUpScheduleName(NAMES.schedule);
+const TOKEN_PATH = '/oauth/v2/token';
 
-/** What started a run of the refresh function (or the exchange function). */
-export type RunSource = 'exchange' | 'schedule' | 'duplicate' | 'follow-up' | 'consumer' | 'direct';
+/** What started a run of the refresh function, or which operator event the exchange function ran. */
+export type RunSource =
+  | 'exchange'
+  | 'disconnect'
+  | 'status'
+  | 'schedule'
+  | 'duplicate'
+  | 'follow-up'
+  | 'consumer'
+  | 'direct';
 
 export interface RunRecord {
   readonly at: number;
   readonly source: RunSource;
   readonly force: boolean;
-  /** 'refreshed', 'skipped', 'connected', or the name of the error the run failed with. */
+  /**
+   * 'refreshed', 'skipped' (token too young), another reason the run made no refresh ('in-progress',
+   * 'superseded', 'not-connected', 'needs-reconnect'), 'connected', 'disconnected', 'status', or the
+   * name of the error the run failed with.
+   */
   readonly outcome: string;
-  /** Requests that reached Zoho's token endpoint during the run, retries included. */
+  /** Requests this run sent to Zoho's token endpoint, retries included. */
   readonly zohoRequests: number;
   readonly accessTokensMinted: number;
-  readonly secretWrites: number;
 }
 
 export interface KeeperWorldOptions {
@@ -77,11 +97,20 @@ export interface KeeperWorldOptions {
    */
   readonly faultFor?: () => SandboxFault | undefined;
   /**
-   * How long the refresh function's container may sit idle before Lambda reclaims it, drawn anew for
-   * each container; a run after that starts a new container, without the old one's memory.
+   * How long a refresh-function container may sit idle before Lambda reclaims it, drawn anew for each
+   * container.
    * @default never reclaimed
    */
   readonly reclaimAfterIdleMs?: () => number;
+  /**
+   * The refresh function's reserved concurrency: 1 runs one invocation at a time (a synchronous Invoke
+   * meanwhile is refused with TooManyRequestsException); 0 means unreserved, each concurrent
+   * invocation in its own container up to `accountConcurrency`.
+   * @default 1
+   */
+  readonly reservedConcurrency?: number;
+  /** Concurrent executions the account allows an unreserved function. @default 10 */
+  readonly accountConcurrency?: number;
 }
 
 export type ReaderKind = 'fleet' | 'burst';
@@ -89,14 +118,34 @@ export type ReaderKind = 'fleet' | 'burst';
 /** Most microtask turns a request or answer waits in the transport: enough to reorder concurrent calls. */
 const MAX_TRANSPORT_TURNS = 8;
 
+/** A Lambda container of the refresh or exchange function: its own clients, one invocation at a time. */
+interface FunctionContainer {
+  readonly store: TokenStore;
+  readonly schedule: RefreshSchedule;
+  readonly zoho: ZohoAccountsClient;
+  readonly state: ContainerState;
+  lastRunAt: number;
+  readonly reclaimAfterIdleMs: number;
+}
+
+interface ContainerState {
+  /** Requests to Zoho's token endpoint, and the access tokens they minted. */
+  zohoRequests: number;
+  mints: number;
+  /** An action to run while this container's current Zoho answer is held back. */
+  heldAnswer: (() => Promise<void>) | undefined;
+}
+
 /**
- * One connection as deployed, driven by the real code: the exchange and refresh use cases, the
- * consumer library, the Zoho sandbox in-process and Secrets Manager, Scheduler and Lambda in memory,
- * all on one simulated clock. Nothing waits on a socket or a real timer, so a seed decides the whole
- * run, whatever the machine's speed. The refresh function runs one invocation at a time
- * (reserved concurrency 1): an Invoke that arrives while a run is in progress is answered
- * TooManyRequestsException, as Lambda does. (The exchange shares that one slot here; it only ever
- * runs alone, at the start or at a reconnect.)
+ * One connection as deployed, driven by the real code: the exchange (connect, disconnect, status) and
+ * refresh use cases, the consumer library, the Zoho sandbox in-process and Secrets Manager, Scheduler
+ * and Lambda in memory, all on one simulated clock. Nothing waits on a socket or a real timer, so a
+ * seed decides the whole run, whatever the machine's speed.
+ *
+ * The refresh function runs in as many containers at once as its concurrency allows, each with its
+ * own clients; what one run learns reaches the others only through what it stores. The exchange
+ * function is another function, with its own container, so an operator's reconnect or disconnect
+ * can overlap a refresh.
  */
 export class KeeperWorld {
   readonly secrets = new InMemorySecretsManager();
@@ -106,27 +155,37 @@ export class KeeperWorld {
   readonly secretWriteTimes: number[] = [];
   /** Per refresh token, when each access token was minted from it (the exchange included). */
   readonly mintTimes = new Map<string, number[]>();
+  /** Per refresh token, when a refresh with it reached Zoho (answered or not). */
+  readonly refreshGrantTimes = new Map<string, number[]>();
+  /** Refresh tokens an exchange or disconnect replaced, and when. */
+  readonly replacedRefreshTokens = new Map<string, number>();
+  /** The refresh token of Zoho's latest answer to an exchange. */
+  lastIssuedRefreshToken: string | undefined;
   readonly invokes = { total: 0, busy: 0 };
   readonly injectedFaults = new Map<SandboxFault, number>();
   /** The largest count the sandbox reported of access tokens minted from one refresh token in 10 minutes. */
   maxMintsInTenMinutes = 0;
+  /** Containers the refresh function started (cold starts). */
+  refreshContainers = 0;
+  /** The most refresh runs in progress at once. */
+  maxConcurrentRuns = 0;
 
   readonly #clock: SimulatedClock;
-  readonly #refresh: Omit<RefreshDependencies, 'guard'>;
-  readonly #exchangeStore: TokenStore;
-  readonly #zoho: ZohoAccountsClient;
-  readonly #schedule: RefreshSchedule;
+  readonly #claimIds: SeededRandom;
+  readonly #order: SeededRandom;
+  readonly #backoff: SeededRandom;
+  readonly #timeouts = new SimulatedTimeouts();
+  readonly #slots: number;
+  readonly #idle: FunctionContainer[] = [];
+  readonly #running = new Set<Promise<void>>();
+  readonly #operator: FunctionContainer;
   readonly #platformScheduler = new SchedulerClient({ region: REGION });
   readonly #readerClients = new Map<SecretsManagerClient, ReaderKind>();
   readonly #runListeners: ((record: RunRecord) => void)[] = [];
-  /** Containers the refresh function started: the first, then one per recycle or reclaim. */
-  refreshContainers = 0;
-  /** The refresh function's container: its call guard lives as long as the container. */
-  #guard = new ZohoCallGuard();
-  #refreshLastRunAt: number | undefined;
-  #reclaimAfterIdleMs = Number.POSITIVE_INFINITY;
-  #running: Promise<void> | undefined;
+  readonly #tokenOrigin = new Map<string, string>();
+  readonly #heldAnswers: (() => Promise<void>)[] = [];
   readonly #restoreGlobalFetch: () => void;
+  #operatorRuns = 0;
 
   private constructor(
     readonly sandbox: ZohoSandbox,
@@ -134,55 +193,42 @@ export class KeeperWorld {
   ) {
     this.#clock = options.clock;
     const random = options.random ?? new SeededRandom(1);
-    const order = random.fork('answer order');
-    const backoff = random.fork('zoho backoff');
-    const timeouts = new SimulatedTimeouts();
-    const transport = inProcessFetch(sandbox, {
-      turns: () => Math.floor(order.between(0, MAX_TRANSPORT_TURNS + 1)),
-      onHeld: timeouts.expire,
-    });
-    this.#restoreGlobalFetch = routeGlobalFetch(sandbox.url, transport);
+    this.#order = random.fork('answer order');
+    this.#backoff = random.fork('zoho backoff');
+    this.#claimIds = random.fork('claim ids');
+    const reserved = options.reservedConcurrency ?? 1;
+    this.#slots = reserved > 0 ? reserved : (options.accountConcurrency ?? 10);
+    // Consumers reach Zoho's APIs with the global fetch: those calls are not the keeper's.
+    const apiTransport = inProcessFetch(sandbox, { turns: this.#turns });
+    this.#restoreGlobalFetch = routeGlobalFetch([sandbox.url, SIMULATED_API_DOMAIN], apiTransport);
     this.sandbox.registerClient(SIMULATED_CLIENT);
     this.secrets.create(NAMES.credentialsSecret, {});
     this.secrets.create(NAMES.accessTokenSecret, {});
+    this.secrets.beforePut(() => this.secretWriteTimes.push(this.#clock.nowMs()));
     this.scheduler.seedRefreshSchedule(NAMES.schedule, NAMES.scheduleGroup);
-
-    this.#zoho = new ZohoAccountsClient({
-      accountsUrl: sandbox.url,
-      now: this.#clock.now,
-      timeoutSignal: timeouts.signal,
-      random: () => backoff.next(),
-      // Retries happen at once: the backoff is seconds of simulated time, too short to matter.
-      sleep: async () => {},
-      fetch: (input, init) => {
-        this.#injectFault();
-        return transport(input, init);
-      },
-    });
-    this.#schedule = new RefreshSchedule({
-      client: new SchedulerClient({ region: REGION }),
-      name: NAMES.schedule,
-      group: NAMES.scheduleGroup,
-      now: this.#clock.now,
-    });
-    this.#exchangeStore = this.#tokenStore();
-    this.#refresh = {
-      store: this.#tokenStore(),
-      zoho: this.#zoho,
-      schedule: this.#schedule,
-      now: this.#clock.now,
-    };
+    this.#operator = this.#newContainer(Number.POSITIVE_INFINITY);
     this.lambda.on(InvokeCommand).callsFake((input: InvokeCommandInput) => this.#invoke(input));
   }
 
-  /** Close it when done: until then the global fetch sends the sandbox's origin to the sandbox. */
+  /** Close it when done: until then the global fetch sends the sandbox's origins to the sandbox. */
   static async start(options: KeeperWorldOptions): Promise<KeeperWorld> {
-    return new KeeperWorld(ZohoSandbox.inProcess({ now: options.clock.nowMs }), options);
+    return new KeeperWorld(
+      ZohoSandbox.inProcess({ now: options.clock.nowMs, apiDomain: SIMULATED_API_DOMAIN }),
+      options,
+    );
   }
 
   /** Called after every run of either function, failed ones included. */
   onRun(listener: (record: RunRecord) => void): void {
     this.#runListeners.push(listener);
+  }
+
+  /**
+   * The next answer Zoho gives to a refresh that mints a token is held on its way back until `action`
+   * has finished: what an operator does then overlaps a run waiting on Zoho.
+   */
+  duringNextRefreshAnswer(action: () => Promise<void>): void {
+    this.#heldAnswers.push(action);
   }
 
   /**
@@ -194,44 +240,91 @@ export class KeeperWorld {
       clientId: SIMULATED_CLIENT.clientId,
       scope: 'ZohoCRM.users.READ',
     });
-    const event = options.withClient
-      ? { code, client_id: SIMULATED_CLIENT.clientId, client_secret: SIMULATED_CLIENT.clientSecret }
-      : { code };
-    return this.#oneAtATime('exchange', false, describeExchange, () =>
-      exchangeGrantCode(
+    const event = parseExchangeEvent(
+      options.withClient
+        ? { code, client_id: SIMULATED_CLIENT.clientId, client_secret: SIMULATED_CLIENT.clientSecret }
+        : { code },
+    );
+    if (event.kind !== 'connect') throw new Error('A grant code event was expected.');
+    const replaced = this.storedRefreshToken();
+    return this.#operate('exchange', async (container) => {
+      const result = await exchangeGrantCode(
         {
-          store: this.#exchangeStore,
-          zoho: this.#zoho,
-          schedule: this.#schedule,
+          store: container.store,
+          zoho: container.zoho,
           accountsUrl: this.sandbox.url,
           credentialsSecretId: NAMES.credentialsSecret,
         },
-        parseExchangeEvent(event),
-      ),
-    );
-  }
-
-  /**
-   * A run of the refresh function. Called directly it is an asynchronous invocation (the schedule's),
-   * which Lambda holds until the function's one slot is free; consumers' synchronous invocations come
-   * through the mocked Invoke, which refuses them while a run is in progress. Runs are instantaneous
-   * in simulated time; a container idle for longer than its reclaim time is replaced first.
-   */
-  refresh(source: RunSource, force: boolean): Promise<{ refreshed: boolean; expiresAt: string }> {
-    return this.#oneAtATime(source, force, describeRefresh, () => {
-      const now = this.#clock.nowMs();
-      const idle = this.#refreshLastRunAt === undefined ? undefined : now - this.#refreshLastRunAt;
-      if (idle === undefined || idle > this.#reclaimAfterIdleMs) this.recycleRefreshContainer();
-      this.#refreshLastRunAt = now;
-      return refreshAccessToken({ ...this.#refresh, guard: this.#guard }, force);
+        event,
+      );
+      if (replaced && replaced !== this.storedRefreshToken()) this.#replaced(replaced);
+      return { result, outcome: result.status };
     });
   }
 
-  /** Lambda replaced the refresh function's container: what it remembered (its call guard) is gone. */
+  /** The operator disconnects through the exchange function: revoked at Zoho, cleared in AWS. */
+  disconnect(): Promise<DisconnectResult> {
+    const replaced = this.storedRefreshToken();
+    return this.#operate('disconnect', async (container) => {
+      const result = await disconnect({
+        store: container.store,
+        zoho: container.zoho,
+        schedule: container.schedule,
+        accountsUrl: this.sandbox.url,
+        now: this.#clock.now,
+      });
+      if (replaced) this.#replaced(replaced);
+      return { result, outcome: result.status };
+    });
+  }
+
+  /** The operator asks for the connection's status through the exchange function. */
+  status(): Promise<ConnectionStatus> {
+    return this.#operate('status', async (container) => ({
+      result: await describeConnection({
+        store: container.store,
+        schedule: container.schedule,
+        scheduleName: NAMES.schedule,
+        accountsUrl: this.sandbox.url,
+      }),
+      outcome: 'status',
+    }));
+  }
+
+  /**
+   * An asynchronous invocation of the refresh function (the schedule's, or a direct one): Lambda holds
+   * it until a container is free. Consumers' synchronous invocations come through the mocked Invoke,
+   * which is refused when none is. Runs are instantaneous in simulated time.
+   */
+  async refresh(source: RunSource, force: boolean): Promise<RefreshOutcome> {
+    while (this.#running.size >= this.#slots) await Promise.race(this.#running);
+    return this.#runRefresh(source, force);
+  }
+
+  /** Lambda recycled the refresh function's idle containers: the next run starts cold. */
   recycleRefreshContainer(): void {
-    this.refreshContainers += 1;
-    this.#guard = new ZohoCallGuard();
-    this.#reclaimAfterIdleMs = this.options.reclaimAfterIdleMs?.() ?? Number.POSITIVE_INFINITY;
+    this.#idle.length = 0;
+  }
+
+  /**
+   * The stack is deployed again: CloudFormation puts the refresh schedule back to the template's
+   * definition (enabled, every 50 minutes, the same target).
+   */
+  async redeploySchedule(): Promise<void> {
+    const current = this.scheduler.get(NAMES.schedule, NAMES.scheduleGroup);
+    if (!current?.Target) throw new Error('The refresh schedule is missing.');
+    await this.#platformScheduler.send(
+      new UpdateScheduleCommand({
+        Name: NAMES.schedule,
+        GroupName: NAMES.scheduleGroup,
+        State: 'ENABLED',
+        ScheduleExpression: 'rate(50 minutes)',
+        ScheduleExpressionTimezone: 'UTC',
+        FlexibleTimeWindow: { Mode: 'OFF' },
+        Description: current.Description,
+        Target: current.Target,
+      }),
+    );
   }
 
   /** A reader in a new consumer container, with its own clients and memory. */
@@ -244,9 +337,14 @@ export class KeeperWorld {
       secretsManager,
       lambda: new LambdaClient({ region: REGION }),
       now: this.#clock.now,
-      // A busy refresh function is waited for, not timed: the run in progress finishes first.
-      sleep: () => this.#waitForRunSlot(),
+      // A busy refresh function is waited for, not timed: the runs in progress finish first.
+      sleep: () => this.#waitForRuns(),
     });
+  }
+
+  /** The refresh token an access token was minted from, when the simulation saw it minted. */
+  originOf(accessToken: string): string | undefined {
+    return this.#tokenOrigin.get(accessToken);
   }
 
   /** True for the Secrets Manager client of a consumer container. */
@@ -261,8 +359,12 @@ export class KeeperWorld {
       .filter((call) => this.#readerClients.get(call.thisValue as SecretsManagerClient) === kind).length;
   }
 
+  storedRecord(): TokenRecord {
+    return parseTokenRecord(this.secrets.valueOf(NAMES.accessTokenSecret), NAMES.accessTokenSecret);
+  }
+
   storedAccessToken(): AccessTokenDocument | undefined {
-    return parseAccessToken(this.secrets.valueOf(NAMES.accessTokenSecret), NAMES.accessTokenSecret);
+    return this.storedRecord().token;
   }
 
   storedRefreshToken(): string | undefined {
@@ -274,6 +376,11 @@ export class KeeperWorld {
   storedTokenIsUsable(): boolean {
     const stored = this.storedAccessToken();
     return stored !== undefined && this.sandbox.isAccessTokenValid(stored.access_token);
+  }
+
+  /** True when no run of either function is in progress. */
+  get idle(): boolean {
+    return this.#running.size === 0 && this.#operatorRuns === 0;
   }
 
   mainSchedule(): { enabled: boolean; rateMinutes: number } {
@@ -300,7 +407,7 @@ export class KeeperWorld {
   }
 
   async close(): Promise<void> {
-    await this.#running;
+    while (this.#running.size > 0) await Promise.all(this.#running);
     this.lambda.restore();
     this.secrets.restore();
     this.scheduler.restore();
@@ -315,18 +422,26 @@ export class KeeperWorld {
         name: 'ResourceNotFoundException',
       });
     }
-    if (this.#running) {
+    if (this.#running.size >= this.#slots) {
       this.invokes.busy += 1;
       throw new TooManyRequestsException({
         message: 'Rate Exceeded.',
-        Reason: 'ReservedFunctionConcurrentInvocationLimitExceeded',
+        Reason:
+          (this.options.reservedConcurrency ?? 1) > 0
+            ? 'ReservedFunctionConcurrentInvocationLimitExceeded'
+            : 'ConcurrentInvocationLimitExceeded',
         $metadata: {},
       });
     }
     try {
       const event: unknown = JSON.parse(payloadText(input.Payload));
-      const outcome = await this.refresh('consumer', parseRefreshEvent(event).force);
-      return lambdaAnswer({ refreshed: outcome.refreshed, expires_at: outcome.expiresAt });
+      const outcome = await this.#runRefresh('consumer', parseRefreshEvent(event).force);
+      return lambdaAnswer({
+        refreshed: outcome.refreshed,
+        ...(outcome.expiresAt ? { expires_at: outcome.expiresAt } : {}),
+        connection_state: outcome.connectionState,
+        reason: outcome.reason,
+      });
     } catch (error) {
       const { name, message } = error instanceof Error ? error : new Error(String(error));
       return {
@@ -336,18 +451,64 @@ export class KeeperWorld {
     }
   }
 
-  async #oneAtATime<T>(
+  /** One run in a warm container if one is idle (the most recently used), else in a new one. */
+  #runRefresh(source: RunSource, force: boolean): Promise<RefreshOutcome> {
+    const container = this.#takeContainer();
+    return this.#track(source, force, container, describeRefresh, async () => {
+      try {
+        return await refreshAccessToken(
+          {
+            store: container.store,
+            zoho: container.zoho,
+            schedule: container.schedule,
+            accountsUrl: this.sandbox.url,
+            now: this.#clock.now,
+            newClaimId: () => `claim-${Math.floor(this.#claimIds.next() * 2 ** 32).toString(16)}`,
+          },
+          force,
+        );
+      } finally {
+        container.lastRunAt = this.#clock.nowMs();
+        this.#idle.push(container);
+      }
+    });
+  }
+
+  #takeContainer(): FunctionContainer {
+    const now = this.#clock.nowMs();
+    for (let container = this.#idle.pop(); container; container = this.#idle.pop()) {
+      if (now - container.lastRunAt <= container.reclaimAfterIdleMs) return container;
+    }
+    // Every idle container left was reclaimed: a new one starts.
+    this.#idle.length = 0;
+    this.refreshContainers += 1;
+    return this.#newContainer(this.options.reclaimAfterIdleMs?.() ?? Number.POSITIVE_INFINITY);
+  }
+
+  /** The exchange function's container: operator events run there, beside any refresh. */
+  async #operate<T>(
+    source: RunSource,
+    work: (container: FunctionContainer) => Promise<{ result: T; outcome: string }>,
+  ): Promise<T> {
+    return (
+      await this.#track(
+        source,
+        false,
+        this.#operator,
+        (done) => done.outcome,
+        () => work(this.#operator),
+      )
+    ).result;
+  }
+
+  async #track<T>(
     source: RunSource,
     force: boolean,
+    container: FunctionContainer,
     describe: (result: T) => string,
     work: () => Promise<T>,
   ): Promise<T> {
-    while (this.#running) await this.#running;
-    const before = {
-      zohoRequests: this.sandbox.stats.tokenRequests,
-      mints: this.sandbox.stats.mints,
-      writes: this.secrets.calls.put,
-    };
+    const before = { zohoRequests: container.state.zohoRequests, mints: container.state.mints };
     let outcome = 'unknown';
     const run = (async () => {
       try {
@@ -359,42 +520,32 @@ export class KeeperWorld {
         throw error;
       }
     })();
-    this.#running = run.then(
+    const isRefresh = container !== this.#operator;
+    const settled = run.then(
       () => undefined,
       () => undefined,
     );
+    if (isRefresh) {
+      this.#running.add(settled);
+      this.maxConcurrentRuns = Math.max(this.maxConcurrentRuns, this.#running.size);
+    } else this.#operatorRuns += 1;
     try {
       return await run;
     } finally {
-      this.#running = undefined;
-      this.#record(source, force, outcome, before);
+      if (isRefresh) this.#running.delete(settled);
+      else this.#operatorRuns -= 1;
+      this.#record({
+        at: this.#clock.nowMs(),
+        source,
+        force,
+        outcome,
+        zohoRequests: container.state.zohoRequests - before.zohoRequests,
+        accessTokensMinted: container.state.mints - before.mints,
+      });
     }
   }
 
-  #record(
-    source: RunSource,
-    force: boolean,
-    outcome: string,
-    before: { zohoRequests: number; mints: number; writes: number },
-  ): void {
-    const at = this.#clock.nowMs();
-    const stats = this.sandbox.stats;
-    const record: RunRecord = {
-      at,
-      source,
-      force,
-      outcome,
-      zohoRequests: stats.tokenRequests - before.zohoRequests,
-      accessTokensMinted: stats.mints - before.mints,
-      secretWrites: this.secrets.calls.put - before.writes,
-    };
-    for (let i = 0; i < record.secretWrites; i += 1) this.secretWriteTimes.push(at);
-    const refreshToken = this.storedRefreshToken();
-    if (refreshToken && record.accessTokensMinted > 0) {
-      const times = this.mintTimes.get(refreshToken) ?? [];
-      for (let i = 0; i < record.accessTokensMinted; i += 1) times.push(at);
-      this.mintTimes.set(refreshToken, times);
-    }
+  #record(record: RunRecord): void {
     for (const token of this.mintTimes.keys()) {
       this.maxMintsInTenMinutes = Math.max(
         this.maxMintsInTenMinutes,
@@ -405,6 +556,76 @@ export class KeeperWorld {
     for (const listener of this.#runListeners) listener(record);
   }
 
+  #replaced(refreshToken: string): void {
+    if (!this.replacedRefreshTokens.has(refreshToken))
+      this.replacedRefreshTokens.set(refreshToken, this.#clock.nowMs());
+  }
+
+  #newContainer(reclaimAfterIdleMs: number): FunctionContainer {
+    const state: ContainerState = { zohoRequests: 0, mints: 0, heldAnswer: undefined };
+    const transport = inProcessFetch(
+      { reply: (request) => this.#reply(state, request) },
+      { turns: this.#turns, onHeld: this.#timeouts.expire },
+    );
+    return {
+      store: new TokenStore({
+        client: new SecretsManagerClient({ region: REGION }),
+        credentialsSecretId: NAMES.credentialsSecret,
+        accessTokenSecretId: NAMES.accessTokenSecret,
+      }),
+      schedule: new RefreshSchedule({
+        client: new SchedulerClient({ region: REGION }),
+        name: NAMES.schedule,
+        group: NAMES.scheduleGroup,
+        now: this.#clock.now,
+      }),
+      zoho: new ZohoAccountsClient({
+        accountsUrl: this.sandbox.url,
+        now: this.#clock.now,
+        timeoutSignal: this.#timeouts.signal,
+        random: () => this.#backoff.next(),
+        // Retries happen at once: the backoff is seconds of simulated time, too short to matter.
+        sleep: async () => {},
+        fetch: async (input, init) => {
+          this.#injectFault();
+          const response = await transport(input, init);
+          const held = state.heldAnswer;
+          state.heldAnswer = undefined;
+          if (held) await held();
+          return response;
+        },
+      }),
+      state,
+      lastRunAt: this.#clock.nowMs(),
+      reclaimAfterIdleMs,
+    };
+  }
+
+  /** The sandbox's answer to one request of a container, with what the simulation learns from it. */
+  #reply(state: ContainerState, request: SandboxHttpRequest): SandboxReply {
+    const mintsBefore = this.sandbox.stats.mints;
+    const reply = this.sandbox.reply(request);
+    if (!request.path.startsWith(TOKEN_PATH)) return reply;
+    state.zohoRequests += 1;
+    const params = new URLSearchParams(`${request.query}&${request.body}`);
+    const now = this.#clock.nowMs();
+    const refreshToken = params.get('refresh_token') ?? undefined;
+    if (request.path === TOKEN_PATH && params.get('grant_type') === 'refresh_token' && refreshToken) {
+      pushTo(this.refreshGrantTimes, refreshToken, now);
+    }
+    if (this.sandbox.stats.mints === mintsBefore) return reply;
+    state.mints += 1;
+    const answer = reply.kind === 'answer' ? (JSON.parse(reply.body) as Record<string, unknown>) : {};
+    const origin = typeof answer.refresh_token === 'string' ? answer.refresh_token : refreshToken;
+    if (typeof answer.refresh_token === 'string') this.lastIssuedRefreshToken = answer.refresh_token;
+    if (origin) pushTo(this.mintTimes, origin, now);
+    if (origin && typeof answer.access_token === 'string') this.#tokenOrigin.set(answer.access_token, origin);
+    if (refreshToken && reply.kind === 'answer') state.heldAnswer = this.#heldAnswers.shift();
+    return reply;
+  }
+
+  readonly #turns = (): number => Math.floor(this.#order.between(0, MAX_TRANSPORT_TURNS + 1));
+
   #injectFault(): void {
     const fault = this.options.faultFor?.();
     if (!fault) return;
@@ -412,26 +633,22 @@ export class KeeperWorld {
     this.sandbox.injectFaults(fault);
   }
 
-  async #waitForRunSlot(): Promise<void> {
-    if (this.#running) await this.#running;
+  /** A second of a consumer's wait is longer than a run: every run in progress finishes first. */
+  async #waitForRuns(): Promise<void> {
+    if (this.#running.size > 0) await Promise.all(this.#running);
     else await new Promise((resolve) => setImmediate(resolve));
   }
-
-  #tokenStore(): TokenStore {
-    return new TokenStore({
-      client: new SecretsManagerClient({ region: REGION }),
-      credentialsSecretId: NAMES.credentialsSecret,
-      accessTokenSecretId: NAMES.accessTokenSecret,
-    });
-  }
 }
 
-function describeExchange(result: ExchangeResult): string {
-  return result.status;
+function pushTo(map: Map<string, number[]>, key: string, value: number): void {
+  const values = map.get(key) ?? [];
+  values.push(value);
+  map.set(key, values);
 }
 
-function describeRefresh(outcome: { refreshed: boolean }): string {
-  return outcome.refreshed ? 'refreshed' : 'skipped';
+function describeRefresh(outcome: RefreshOutcome): string {
+  if (outcome.refreshed) return 'refreshed';
+  return outcome.reason === 'recently-refreshed' ? 'skipped' : outcome.reason;
 }
 
 function payloadText(payload: InvokeCommandInput['Payload']): string {

@@ -46,6 +46,7 @@ export function activityTable(all: readonly ScenarioFigures[]): string {
       'runs by outcome',
       'duplicate deliveries',
       'Invokes (busy)',
+      'reserved concurrency (max runs at once)',
       'refresh cold starts',
       'SM reads / container-hour',
       'faults injected',
@@ -57,6 +58,7 @@ export function activityTable(all: readonly ScenarioFigures[]): string {
       entries(figures.runs.byOutcome),
       String(figures.deliveries.duplicate),
       `${figures.invokes.total} (${figures.invokes.busy})`,
+      `${figures.concurrency.reserved === 0 ? 'unreserved' : figures.concurrency.reserved} (${figures.concurrency.maxRuns})`,
       String(figures.refreshContainers),
       figures.consumers.secretReadsPerContainerHour.toFixed(2),
       entries(figures.zoho.injectedFaults),
@@ -109,9 +111,8 @@ export function revocationTable(all: readonly ScenarioFigures[]): string | undef
         figures.scenario,
         revocation.revokedAt.slice(0, 16).replace('T', ' '),
         formatMinutes(revocation.minutesToRevokedError),
-        revocation.scheduleDisabled ? 'yes' : 'no',
-        `${revocation.zohoRequestsWhileKnownRevoked} (${entries(revocation.zohoRequestsWhileKnownRevokedBySource)})`,
-        String(revocation.refreshContainersWhileKnownRevoked),
+        revocation.stateAfterError,
+        String(revocation.zohoCallsWithRevokedToken),
         String(revocation.consumerMinutesWithoutToken),
         revocation.reconnectedAt?.slice(0, 16).replace('T', ' ') ?? 'never',
         formatMinutes(Math.max(0, revocation.minutesUntilConsumersServed)),
@@ -124,15 +125,71 @@ export function revocationTable(all: readonly ScenarioFigures[]): string | undef
       'scenario',
       'revoked at (UTC)',
       'RefreshTokenRevokedError after',
-      'schedule disabled',
-      'Zoho calls while known revoked (by run source)',
-      'new refresh containers meanwhile',
+      'state stored',
+      'Zoho calls with it once known revoked (any container)',
       'consumer-minutes without a token',
       'reconnected at',
       'consumers served after reconnect',
     ],
     rows,
   );
+}
+
+export function overlapTable(all: readonly ScenarioFigures[]): string | undefined {
+  const rows = all.flatMap((figures) =>
+    figures.overlaps.map((overlap) => [
+      figures.scenario,
+      overlap.kind,
+      overlap.at.slice(0, 16).replace('T', ' '),
+      overlap.heldRunOutcome,
+      overlap.storedAsOperatorLeftIt ? 'yes' : 'no',
+      overlap.replacedRevokedAtZoho ? 'yes' : 'no',
+      overlap.minutesDisconnected === undefined ? '-' : formatMinutes(overlap.minutesDisconnected),
+      overlap.zohoRequestsWhileDisconnected === undefined
+        ? '-'
+        : String(overlap.zohoRequestsWhileDisconnected),
+      overlap.kind === 'disconnect' ? entries(overlap.runsWhileDisconnected) : '-',
+      overlap.kind === 'disconnect' ? entries(overlap.failuresWhileDisconnected) : '-',
+    ]),
+  );
+  if (rows.length === 0) return undefined;
+  return markdownTable(
+    [
+      'scenario',
+      'operator',
+      'at (UTC)',
+      'the held refresh ended',
+      "stored as the operator's action left it",
+      'replaced refresh token revoked at Zoho',
+      'disconnected for',
+      'Zoho calls while disconnected',
+      'refresh runs while disconnected',
+      'consumer-minutes failed while disconnected',
+    ],
+    rows,
+  );
+}
+
+export function deployTable(all: readonly ScenarioFigures[]): string | undefined {
+  const rows = all.flatMap((figures) => {
+    const deploys = figures.deploys;
+    if (deploys.length === 0) return [];
+    return [
+      [
+        figures.scenario,
+        String(deploys.length),
+        String(deploys.filter((deploy) => deploy.enabledAfter).length),
+        entries(
+          deploys.reduce<Record<string, number>>((counts, deploy) => {
+            counts[deploy.nextScheduledOutcome] = (counts[deploy.nextScheduledOutcome] ?? 0) + 1;
+            return counts;
+          }, {}),
+        ),
+      ],
+    ];
+  });
+  if (rows.length === 0) return undefined;
+  return markdownTable(['scenario', 'deploys', 'schedule enabled after', 'next scheduled run'], rows);
 }
 
 export function burstTable(all: readonly ScenarioFigures[]): string | undefined {

@@ -24,11 +24,12 @@ export interface ScenarioOptions {
 
 /** Mid-month dates are arbitrary; a fixed start keeps runs with the same seed identical. */
 const START_MS = Date.parse('2026-11-02T00:00:00.000Z');
-/** Lambda recycles the refresh function's container after this long, forgetting its call guard. */
+/** Lambda recycles the refresh function's containers after this long. */
 const REFRESH_CONTAINER_LIFETIME_MS: readonly [number, number] = [HOUR_MS, 8 * HOUR_MS];
 /**
  * Lambda reclaims an idle container after some minutes (not documented; commonly seen between 5 and
- * 30). The refresh function idles about 50 minutes between scheduled runs, so most runs start cold.
+ * 30). The refresh function idles about 50 minutes between scheduled runs, so most runs start cold;
+ * nothing a run learns lives in the container, so a cold one knows what a warm one does.
  */
 const REFRESH_CONTAINER_IDLE_RECLAIM_MS: readonly [number, number] = [5 * MINUTE_MS, 30 * MINUTE_MS];
 
@@ -38,6 +39,7 @@ export interface ScenarioRun {
   readonly recorder: ScenarioRecorder;
   readonly bursts: BurstLog;
   readonly deliveries: DeliveryCounts;
+  readonly reservedConcurrency: number;
   readonly startMs: number;
   readonly endMs: number;
 }
@@ -63,6 +65,7 @@ export async function runScenario(
     random.fork('transient faults'),
     options.transientFaultRate ?? scenario.transientFaultRate,
   );
+  const reservedConcurrency = scenario.reservedConcurrency ?? 1;
   // Faults start once connected: an operator watches the first exchange and repeats it if it fails.
   let connected = false;
   const world = await KeeperWorld.start({
@@ -71,6 +74,7 @@ export async function runScenario(
     faultFor: () => (connected ? transientFault() : undefined),
     reclaimAfterIdleMs: () =>
       reclaimRandom.between(...(scenario.refreshIdleReclaimMs ?? REFRESH_CONTAINER_IDLE_RECLAIM_MS)),
+    reservedConcurrency,
   });
   try {
     const queue = new EventQueue();
@@ -112,7 +116,16 @@ export async function runScenario(
 
     return summarise(
       { name, summary: scenario.summary, seed, days, elapsedMs: performance.now() - startedAt },
-      { world, fleet, recorder, bursts, deliveries: eventBridge.deliveries, startMs: START_MS, endMs },
+      {
+        world,
+        fleet,
+        recorder,
+        bursts,
+        deliveries: eventBridge.deliveries,
+        reservedConcurrency,
+        startMs: START_MS,
+        endMs,
+      },
     );
   } finally {
     await world.close();

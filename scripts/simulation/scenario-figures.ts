@@ -2,7 +2,7 @@ import { ACTIVE_ACCESS_TOKENS_PER_REFRESH_TOKEN, MINTS_PER_WINDOW } from '../../
 import type { BurstRecord, FailedCall } from './consumer-fleet.js';
 import type { DeliveryCounts } from './eventbridge-model.js';
 import type { ScenarioRun } from './run-scenario.js';
-import type { ZohoDisruption } from './scenario-recorder.js';
+import type { OverlapRecord, ZohoDisruption } from './scenario-recorder.js';
 import type { ScenarioName } from './scenarios.js';
 import { HOUR_MS, MINUTE_MS } from './simulated-clock.js';
 import { maxInWindow } from './sliding-window.js';
@@ -37,15 +37,35 @@ export interface RevocationFigures {
   readonly revokedAt: string;
   readonly reconnectedAt: string | undefined;
   readonly minutesToRevokedError: number | undefined;
-  readonly scheduleDisabled: boolean;
+  readonly stateAfterError: string;
   readonly followUpLeftPending: boolean;
-  readonly zohoRequestsWhileKnownRevoked: number;
-  readonly zohoRequestsWhileKnownRevokedBySource: Readonly<Record<string, number>>;
-  readonly refreshContainersWhileKnownRevoked: number;
+  /** Refreshes with the revoked refresh token that reached Zoho after the first RefreshTokenRevokedError. */
+  readonly zohoCallsWithRevokedToken: number;
   readonly consumerMinutesWithoutToken: number;
   /** From the reconnect to the last failed consumer call; 0 or less: none failed after it. */
   readonly minutesUntilConsumersServed: number;
-  readonly scheduleEnabledAfterReconnect: boolean;
+  readonly stateAfterReconnect: string;
+}
+
+export interface OverlapFigures {
+  readonly kind: 'reconnect' | 'disconnect';
+  readonly at: string;
+  readonly heldRunOutcome: string;
+  /** After everything settled, the secrets held what the operator's action left. */
+  readonly storedAsOperatorLeftIt: boolean;
+  readonly replacedRevokedAtZoho: boolean;
+  /** Disconnects only: the stretch until the reconnect. */
+  readonly minutesDisconnected: number | undefined;
+  readonly zohoRequestsWhileDisconnected: number | undefined;
+  readonly runsWhileDisconnected: Readonly<Record<string, number>>;
+  /** Consumer-minutes that failed while disconnected, by reason. */
+  readonly failuresWhileDisconnected: Readonly<Record<string, number>>;
+}
+
+export interface DeployFigures {
+  readonly at: string;
+  readonly enabledAfter: boolean;
+  readonly nextScheduledOutcome: string;
 }
 
 export interface ScenarioFigures {
@@ -90,8 +110,14 @@ export interface ScenarioFigures {
   readonly invokes: { readonly total: number; readonly busy: number };
   /** Containers the refresh function started (cold starts), after idle reclaim and recycling. */
   readonly refreshContainers: number;
+  /** The refresh function's reserved concurrency (0: unreserved) and the most runs seen at once. */
+  readonly concurrency: { readonly reserved: number; readonly maxRuns: number };
   readonly disruptions: readonly DisruptionFigures[];
   readonly revocation: RevocationFigures | undefined;
+  readonly overlaps: readonly OverlapFigures[];
+  /** Events after which the secret held a token minted from a refresh token a reconnect or disconnect replaced. */
+  readonly eventsEndingWithReplacedToken: number;
+  readonly deploys: readonly DeployFigures[];
   readonly bursts: readonly BurstRecord[];
   /** Bursts moved because the token was younger than the refresh spacing (10 minutes). */
   readonly burstsMoved: number;
@@ -159,8 +185,16 @@ export function summarise(identity: Identity, run: ScenarioRun): ScenarioFigures
     deliveries: run.deliveries,
     invokes: { ...world.invokes },
     refreshContainers: world.refreshContainers,
+    concurrency: { reserved: run.reservedConcurrency, maxRuns: world.maxConcurrentRuns },
     disruptions,
     revocation,
+    overlaps: recorder.overlaps.map((overlap) => describeOverlap(overlap, run)),
+    eventsEndingWithReplacedToken: recorder.eventsEndingWithReplacedToken,
+    deploys: recorder.deploys.map((deploy) => ({
+      at: new Date(deploy.at).toISOString(),
+      enabledAfter: deploy.enabledAfter,
+      nextScheduledOutcome: deploy.nextScheduledOutcome ?? 'none yet',
+    })),
     bursts: bursts.records,
     burstsMoved: bursts.moved,
     refreshTokensLost: refreshToken && world.sandbox.isRefreshTokenActive(refreshToken) ? 0 : 1,
@@ -169,7 +203,7 @@ export function summarise(identity: Identity, run: ScenarioRun): ScenarioFigures
 }
 
 function judge(figures: Omit<ScenarioFigures, 'targets'>): TargetResult[] {
-  const { consumers, zoho, disruptions, revocation, bursts } = figures;
+  const { consumers, zoho, disruptions, revocation, bursts, overlaps, deploys } = figures;
   const unexcused = consumers.failedCalls - consumers.excusedFailedCalls;
   const targets: TargetResult[] = [
     {
@@ -205,6 +239,21 @@ function judge(figures: Omit<ScenarioFigures, 'targets'>): TargetResult[] {
     detail: `${figures.refreshTokensLost} lost`,
   });
   if (revocation) targets.push(...judgeRevocation(revocation));
+  const reconnects = overlaps.filter((overlap) => overlap.kind === 'reconnect');
+  if (reconnects.length > 0)
+    targets.push(...judgeReconnects(reconnects, figures.eventsEndingWithReplacedToken));
+  const disconnects = overlaps.filter((overlap) => overlap.kind === 'disconnect');
+  if (disconnects.length > 0) targets.push(...judgeDisconnects(disconnects));
+  if (deploys.length > 0) {
+    const stopped = deploys.filter(
+      (deploy) => !deploy.enabledAfter || deploy.nextScheduledOutcome !== 'refreshed',
+    ).length;
+    targets.push({
+      label: 'Every scheduled run after a deploy refreshes',
+      pass: stopped === 0,
+      detail: `${deploys.length - stopped} of ${deploys.length} deploy(s) followed by a scheduled refresh`,
+    });
+  }
   if (bursts.length > 0) {
     const worstCalls = Math.max(...bursts.map((burst) => burst.zohoRequests));
     const failed = bursts.reduce((sum, burst) => sum + burst.failedCalls, 0);
@@ -225,32 +274,86 @@ function judge(figures: Omit<ScenarioFigures, 'targets'>): TargetResult[] {
 function judgeRevocation(revocation: RevocationFigures): TargetResult[] {
   return [
     {
-      label: 'Revocation reported as RefreshTokenRevokedError and the schedule disabled',
+      label: 'Revocation reported as RefreshTokenRevokedError and the connection stored as needs-reconnect',
       pass:
         revocation.minutesToRevokedError !== undefined &&
-        revocation.scheduleDisabled &&
+        revocation.stateAfterError === 'needs-reconnect' &&
         !revocation.followUpLeftPending,
       detail:
-        `error after ${formatMinutes(revocation.minutesToRevokedError)}, schedule ` +
-        `${revocation.scheduleDisabled ? 'disabled' : 'still enabled'}, follow-up ` +
-        `${revocation.followUpLeftPending ? 'pending' : 'none'}`,
+        `error after ${formatMinutes(revocation.minutesToRevokedError)}, stored ${revocation.stateAfterError}, ` +
+        `follow-up ${revocation.followUpLeftPending ? 'pending' : 'none'}`,
     },
     {
-      // A container remembers a revoked refresh token; a new one learns it with one call.
-      label: 'At most one Zoho call per refresh-function container once the refresh token is known revoked',
-      pass: revocation.zohoRequestsWhileKnownRevoked <= revocation.refreshContainersWhileKnownRevoked,
-      detail:
-        `${revocation.zohoRequestsWhileKnownRevoked} token request(s) after the first RefreshTokenRevokedError` +
-        ` (by run source: ${describeCounts(revocation.zohoRequestsWhileKnownRevokedBySource)}), ` +
-        `${revocation.refreshContainersWhileKnownRevoked} new refresh container(s) in that time`,
+      label: 'No Zoho call with the revoked refresh token once it is known revoked, in any container',
+      pass: revocation.minutesToRevokedError !== undefined && revocation.zohoCallsWithRevokedToken === 0,
+      detail: `${revocation.zohoCallsWithRevokedToken} refresh(es) with it after the first RefreshTokenRevokedError`,
     },
     {
-      label: 'Reconnect re-enables the schedule and serves consumers within 2 minutes',
+      label: 'Reconnect stores connected and serves consumers within 2 minutes',
       pass:
         revocation.reconnectedAt !== undefined &&
-        revocation.scheduleEnabledAfterReconnect &&
+        revocation.stateAfterReconnect === 'connected' &&
         revocation.minutesUntilConsumersServed * MINUTE_MS <= RECOVERY_TARGET_MS,
       detail: `consumers served ${formatMinutes(Math.max(0, revocation.minutesUntilConsumersServed))} after the reconnect`,
+    },
+  ];
+}
+
+function judgeReconnects(reconnects: readonly OverlapFigures[], staleEvents: number): TargetResult[] {
+  const notNewest = reconnects.filter((overlap) => !overlap.storedAsOperatorLeftIt).length;
+  const notRevoked = reconnects.filter((overlap) => !overlap.replacedRevokedAtZoho).length;
+  return [
+    {
+      label:
+        "A reconnect during a refresh leaves the newest connection stored: the exchange's refresh token and a token from it",
+      pass: notNewest === 0,
+      detail:
+        `${reconnects.length - notNewest} of ${reconnects.length} reconnect(s); held refreshes ended ` +
+        describeCounts(countBy(reconnects.map((overlap) => overlap.heldRunOutcome))),
+    },
+    {
+      label:
+        'No token from a replaced refresh token stored after a reconnect, and the replaced one revoked at Zoho',
+      pass: staleEvents === 0 && notRevoked === 0,
+      detail: `${staleEvents} event(s) ended with such a token stored, ${notRevoked} replaced refresh token(s) still active`,
+    },
+  ];
+}
+
+function judgeDisconnects(disconnects: readonly OverlapFigures[]): TargetResult[] {
+  const leftovers = disconnects.filter(
+    (overlap) => !overlap.storedAsOperatorLeftIt || !overlap.replacedRevokedAtZoho,
+  );
+  const calls = disconnects.reduce((sum, overlap) => sum + (overlap.zohoRequestsWhileDisconnected ?? 0), 0);
+  const loudRuns = disconnects.flatMap((overlap) =>
+    Object.keys(overlap.runsWhileDisconnected).filter((key) => !key.endsWith(' not-connected')),
+  );
+  const failures: Record<string, number> = {};
+  for (const overlap of disconnects) {
+    for (const [reason, count] of Object.entries(overlap.failuresWhileDisconnected))
+      failures[reason] = (failures[reason] ?? 0) + count;
+  }
+  const otherFailures = Object.keys(failures).filter((reason) => reason !== 'NotConnectedError');
+  return [
+    {
+      label:
+        'A disconnect during a refresh leaves nothing of the old connection stored, its refresh token revoked',
+      pass: leftovers.length === 0,
+      detail:
+        `${disconnects.length - leftovers.length} of ${disconnects.length} disconnect(s); held refreshes ended ` +
+        describeCounts(countBy(disconnects.map((overlap) => overlap.heldRunOutcome))),
+    },
+    {
+      label: 'No Zoho call while disconnected; scheduled runs quiet; consumers told NotConnectedError',
+      pass:
+        disconnects.every((overlap) => overlap.zohoRequestsWhileDisconnected !== undefined) &&
+        calls === 0 &&
+        loudRuns.length === 0 &&
+        otherFailures.length === 0 &&
+        (failures.NotConnectedError ?? 0) > 0,
+      detail: `${calls} Zoho request(s), runs ${describeCounts(
+        countBy(disconnects.flatMap((overlap) => Object.keys(overlap.runsWhileDisconnected))),
+      )}, consumer failures ${describeCounts(failures)}`,
     },
   ];
 }
@@ -264,6 +367,11 @@ function excusedWindows(run: ScenarioRun): [number, number][] {
     .map((disruption) => [disruption.start, disruption.end + RECOVERY_TARGET_MS]);
   const revocation = run.recorder.revocation;
   if (revocation) windows.push([revocation.revokedAt, revocation.reconnectAt + RECOVERY_TARGET_MS]);
+  // Consumers of a disconnected connection are told so: the operator's choice, not a failure.
+  for (const overlap of run.recorder.overlaps) {
+    if (overlap.kind === 'disconnect')
+      windows.push([overlap.at, (overlap.reconnectedAt ?? run.endMs) + RECOVERY_TARGET_MS]);
+  }
   return windows;
 }
 
@@ -295,6 +403,7 @@ function describeRevocation(run: ScenarioRun): RevocationFigures | undefined {
   const failures = run.fleet.failures.filter((failure) => isWithin(failure.at, [window]));
   const lastFailure = Math.max(revocation.revokedAt, ...failures.map((failure) => failure.at));
   const reconnectedAt = revocation.reconnectedAt;
+  const refreshesWithRevoked = run.world.refreshGrantTimes.get(revocation.revokedRefreshToken)?.length ?? 0;
   return {
     revokedAt: new Date(revocation.revokedAt).toISOString(),
     reconnectedAt: reconnectedAt === undefined ? undefined : new Date(reconnectedAt).toISOString(),
@@ -302,17 +411,38 @@ function describeRevocation(run: ScenarioRun): RevocationFigures | undefined {
       revocation.firstRevokedErrorAt === undefined
         ? undefined
         : (revocation.firstRevokedErrorAt - revocation.revokedAt) / MINUTE_MS,
-    scheduleDisabled: revocation.scheduleDisabledAfterError === true,
+    stateAfterError: revocation.stateAfterError ?? 'never reported',
     followUpLeftPending: revocation.followUpPendingAfterError === true,
-    zohoRequestsWhileKnownRevoked: revocation.zohoRequestsWhileKnownRevoked,
-    zohoRequestsWhileKnownRevokedBySource: { ...revocation.zohoRequestsWhileKnownRevokedBySource },
-    refreshContainersWhileKnownRevoked: revocation.refreshContainersWhileKnownRevoked,
+    zohoCallsWithRevokedToken:
+      revocation.firstRevokedErrorAt === undefined
+        ? 0
+        : refreshesWithRevoked - revocation.refreshesWithRevokedTokenAtError,
     consumerMinutesWithoutToken: failures.length,
     minutesUntilConsumersServed:
       reconnectedAt === undefined
         ? Number.POSITIVE_INFINITY
         : (lastFailure + MINUTE_MS - reconnectedAt) / MINUTE_MS,
-    scheduleEnabledAfterReconnect: revocation.scheduleEnabledAfterReconnect === true,
+    stateAfterReconnect: revocation.stateAfterReconnect ?? 'never reconnected',
+  };
+}
+
+function describeOverlap(overlap: OverlapRecord, run: ScenarioRun): OverlapFigures {
+  const until = overlap.reconnectedAt;
+  const failures =
+    overlap.kind === 'disconnect'
+      ? run.fleet.failures.filter((failure) => failure.at >= overlap.at && failure.at < (until ?? run.endMs))
+      : [];
+  return {
+    kind: overlap.kind,
+    at: new Date(overlap.at).toISOString(),
+    heldRunOutcome: overlap.heldRunOutcome ?? 'still waiting',
+    storedAsOperatorLeftIt: overlap.storedAsOperatorLeftIt === true,
+    replacedRevokedAtZoho: overlap.replacedRevokedAtZoho === true,
+    minutesDisconnected:
+      overlap.kind === 'disconnect' && until !== undefined ? (until - overlap.at) / MINUTE_MS : undefined,
+    zohoRequestsWhileDisconnected: overlap.zohoRequestsWhileDisconnected,
+    runsWhileDisconnected: { ...overlap.runsWhileDisconnected },
+    failuresWhileDisconnected: countBy(failures.map((failure) => failure.reason)),
   };
 }
 

@@ -19,6 +19,10 @@ export const SCENARIO_NAMES = [
   'outage-45m',
   'revoked-refresh-token',
   'forced-refresh-burst',
+  'reconnect-during-refresh',
+  'disconnect-during-refresh',
+  'deploy-rerenders-schedule',
+  'burst-unreserved',
 ] as const;
 
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
@@ -45,6 +49,11 @@ export interface Scenario {
    * answer lost after Zoho minted the token).
    */
   readonly transientFaultRate?: number;
+  /**
+   * The refresh function's reserved concurrency: 1 runs one invocation at a time, 0 is unreserved (a
+   * container per concurrent invocation, up to the account's limit). @default 1
+   */
+  readonly reservedConcurrency?: number;
   /** Idle time after which Lambda reclaims the refresh function's container. @default 5 to 30 minutes */
   readonly refreshIdleReclaimMs?: readonly [number, number];
   readonly plan?: (context: PlanContext) => void;
@@ -56,6 +65,13 @@ const OUTAGE_EVERY_DAYS = 5;
 const THROTTLE_EVERY_DAYS = 6;
 /** How long the operator takes to generate a new grant code after the revocation alarm. */
 export const RECONNECT_AFTER_MS = 90 * MINUTE_MS;
+const OVERLAP_EVERY_DAYS = 5;
+const DISCONNECT_EVERY_DAYS = 10;
+const DEPLOY_EVERY_DAYS = 3;
+/** How long after a scheduled refresh the disconnect's forced refresh comes: old enough to call Zoho. */
+const FORCED_AFTER_FIRE_MS = 25 * MINUTE_MS;
+/** How long the connection stays disconnected before the operator connects again. */
+export const DISCONNECTED_FOR_MS = 30 * MINUTE_MS;
 const OUTAGE_FAULTS: readonly [SandboxFault, ...SandboxFault[]] = ['server-error', 'reset', 'html'];
 const TRANSIENT_FAULTS: readonly [SandboxFault, ...SandboxFault[]] = [
   'server-error',
@@ -101,6 +117,26 @@ export const SCENARIOS: Readonly<Record<ScenarioName, Scenario>> = {
   },
   'forced-refresh-burst': {
     summary: 'once a day Zoho rejects the token and 50 fresh consumers recover() at once',
+    plan: planBursts,
+  },
+  'reconnect-during-refresh': {
+    summary: `every ${OVERLAP_EVERY_DAYS} days an operator reconnects (new grant code, no client) while a scheduled refresh waits on Zoho's answer`,
+    plan: planReconnectsDuringRefresh,
+  },
+  'disconnect-during-refresh': {
+    summary:
+      `every ${DISCONNECT_EVERY_DAYS} days an operator disconnects while a forced refresh waits on Zoho's answer, ` +
+      `and reconnects ${DISCONNECTED_FOR_MS / MINUTE_MS} min later`,
+    plan: planDisconnectsDuringRefresh,
+  },
+  'deploy-rerenders-schedule': {
+    summary: `every ${DEPLOY_EVERY_DAYS} days a deploy puts the refresh schedule back to the template's (enabled) definition, up to 5 min before it fires`,
+    plan: planDeploys,
+  },
+  'burst-unreserved': {
+    summary:
+      'reserved concurrency 0 (up to 10 containers at once); once a day 50 fresh consumers recover() at once',
+    reservedConcurrency: 0,
     plan: planBursts,
   },
 };
@@ -181,6 +217,55 @@ function planBursts(context: PlanContext): void {
     burstAt(
       snapToMinute(context.startMs + day * DAY_MS + random.between(HOUR_MS, 23 * HOUR_MS)) + 30 * SECOND_MS,
     );
+  }
+}
+
+function planReconnectsDuringRefresh(context: PlanContext): void {
+  const { queue, random, eventBridge, recorder } = context;
+  for (const day of dayOffsets(context.days, OVERLAP_EVERY_DAYS)) {
+    const around = context.startMs + day * DAY_MS + random.between(0, 12 * HOUR_MS);
+    queue.add({
+      at: eventBridge.nextFireAfter(around) - BEFORE_FIRE_MS,
+      label: 'reconnect armed for the next refresh',
+      run: () => recorder.duringNextRefresh('reconnect'),
+    });
+  }
+}
+
+function planDisconnectsDuringRefresh(context: PlanContext): void {
+  const { queue, random, eventBridge, recorder, world } = context;
+  for (const day of dayOffsets(context.days, DISCONNECT_EVERY_DAYS)) {
+    const around = context.startMs + day * DAY_MS + random.between(0, 12 * HOUR_MS);
+    const at = eventBridge.nextFireAfter(around) + FORCED_AFTER_FIRE_MS;
+    queue.add({
+      at,
+      label: 'disconnect during a forced refresh',
+      run: async () => {
+        recorder.duringNextRefresh('disconnect');
+        // A consumer's forced refresh; it fails once the disconnect is through, which is what it reports.
+        await world.refresh('consumer', true).catch(() => undefined);
+      },
+    });
+    queue.add({
+      at: at + DISCONNECTED_FOR_MS,
+      label: 'operator reconnects',
+      run: () => recorder.reconnectAfterDisconnect(),
+    });
+  }
+}
+
+function planDeploys(context: PlanContext): void {
+  const { queue, random, eventBridge, recorder, world } = context;
+  for (const day of dayOffsets(context.days, DEPLOY_EVERY_DAYS)) {
+    const around = context.startMs + day * DAY_MS + random.between(0, 12 * HOUR_MS);
+    queue.add({
+      at: eventBridge.nextFireAfter(around) - Math.floor(random.between(SECOND_MS, 5 * MINUTE_MS)),
+      label: 'deploy re-renders the schedule',
+      run: async () => {
+        await world.redeploySchedule();
+        recorder.deployed();
+      },
+    });
   }
 }
 

@@ -19,7 +19,10 @@ export interface InProcessFetchOptions {
  * undici does: a dropped connection is `TypeError('fetch failed')` with the network code in `cause`,
  * and an aborted request rejects with its signal's reason.
  */
-export function inProcessFetch(sandbox: ZohoSandbox, options: InProcessFetchOptions = {}): typeof fetch {
+export function inProcessFetch(
+  sandbox: Pick<ZohoSandbox, 'reply'>,
+  options: InProcessFetchOptions = {},
+): typeof fetch {
   const turns = options.turns ?? (() => 0);
   return async (input, init) => {
     const request = new Request(input, init);

@@ -35,6 +35,18 @@ describe('a simulation seed replays the same run', () => {
     expect(second).toEqual(first);
   });
 
+  it.each(['burst-unreserved', 'reconnect-during-refresh'] as const)(
+    'gives the same figures twice for %s, with runs in several containers at once',
+    async (name) => {
+      const options = { days: 2, seed: 20261130 };
+
+      const first = await figuresOf(name, options);
+      const second = await figuresOf(name, options);
+
+      expect(second).toEqual(first);
+    },
+  );
+
   it('gives different figures for another seed, so the comparison above can fail', async () => {
     const options = { days: 1, transientFaultRate: 0.3 };
 
