@@ -1,17 +1,15 @@
-import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { type Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { FUNCTION_BUNDLE } from './function-bundle.js';
-
-const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
+import { FUNCTION_BUNDLE, functionAssetDirectory, type KeeperFunctionName } from './function-bundle.js';
 
 export interface KeeperFunctionProps {
-  /** Entry point relative to the project root, e.g. `functions/refresh/handler.ts`. */
-  readonly entry: string;
+  /** Which pre-built bundle (`assets/<asset>/`) the function runs. */
+  readonly asset: KeeperFunctionName;
   readonly description: string;
   readonly timeout: Duration;
   readonly memorySize: number;
@@ -26,9 +24,12 @@ export interface KeeperFunctionProps {
  * One of the keeper's Lambda functions with everything they share: an ESM bundle with the AWS SDK
  * inside (so the versions the tests ran are the versions deployed), its own log group and a role
  * that may write only there (instead of AWSLambdaBasicExecutionRole, which may write anywhere).
+ *
+ * The bundle is built with the package (scripts/build-assets.ts), not at synth time: an app that
+ * installs this package synthesises without esbuild, Docker or this package's lock file.
  */
 export class KeeperFunction extends Construct {
-  readonly function: NodejsFunction;
+  readonly function: lambda.Function;
   readonly role: iam.Role;
   readonly logGroup: logs.LogGroup;
 
@@ -48,11 +49,9 @@ export class KeeperFunction extends Construct {
     });
     this.logGroup.grantWrite(this.role);
 
-    this.function = new NodejsFunction(this, 'Function', {
-      entry: `${PROJECT_ROOT}${props.entry}`,
-      handler: 'handler',
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: `${PROJECT_ROOT}package-lock.json`,
+    this.function = new lambda.Function(this, 'Function', {
+      code: lambda.Code.fromAsset(assetDirectory(props.asset)),
+      handler: FUNCTION_BUNDLE.handler,
       description: props.description,
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
@@ -67,17 +66,17 @@ export class KeeperFunction extends Construct {
       retryAttempts: 0,
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       environment: { ...props.environment, NODE_OPTIONS: FUNCTION_BUNDLE.nodeOptions },
-      bundling: {
-        format: OutputFormat.ESM,
-        target: FUNCTION_BUNDLE.target,
-        minify: FUNCTION_BUNDLE.minify,
-        sourceMap: FUNCTION_BUNDLE.sourceMap,
-        sourcesContent: FUNCTION_BUNDLE.sourcesContent,
-        mainFields: [...FUNCTION_BUNDLE.mainFields],
-        banner: FUNCTION_BUNDLE.banner,
-        // Bundle the SDK too, so the deployed versions are the ones pinned by package-lock.json.
-        externalModules: [],
-      },
     });
   }
+}
+
+function assetDirectory(name: KeeperFunctionName): string {
+  const directory = functionAssetDirectory(name);
+  if (!existsSync(join(directory, FUNCTION_BUNDLE.file))) {
+    throw new Error(
+      `The ${name} function's bundle is missing from ${directory}. In a checkout of zoho-token-keeper, run ` +
+        '`npm run build:assets` (cdk synth and the tests do this themselves); an installed package ships it.',
+    );
+  }
+  return directory;
 }

@@ -5,7 +5,7 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { DEFAULT_SCHEDULE_GROUP } from '../functions/lib/environment.js';
-import { followUpScheduleName } from '../functions/lib/schedule/refresh-schedule.js';
+import { followUpScheduleName } from '../functions/lib/schedule/schedule-names.js';
 
 export interface ScheduledRefreshProps {
   readonly scheduleName: string;

@@ -200,14 +200,14 @@ export class ZohoConnection extends Construct {
     // the new refresh token (a second call) while putting the secrets back: 60 s.
     const exchange = new KeeperFunction(this, 'Exchange', {
       ...common,
-      entry: 'functions/exchange/handler.ts',
+      asset: 'exchange',
       description: `Exchanges a Zoho grant code for tokens (connection ${this.connectionName})`,
       timeout: Duration.seconds(60),
       logGroupName: `${this.names.logGroupPrefix}/exchange`,
     });
     const refresh = new KeeperFunction(this, 'Refresh', {
       ...common,
-      entry: 'functions/refresh/handler.ts',
+      asset: 'refresh',
       description: `Refreshes the Zoho access token (connection ${this.connectionName})`,
       timeout: Duration.seconds(30),
       logGroupName: `${this.names.logGroupPrefix}/refresh`,
@@ -306,7 +306,7 @@ export class ZohoConnection extends Construct {
 
   private createExampleConsumer(memorySize: number, logRetention: logs.RetentionDays): lambda.IFunction {
     const example = new KeeperFunction(this, 'ExampleConsumer', {
-      entry: 'functions/example-consumer/handler.ts',
+      asset: 'example-consumer',
       description: `Example consumer: reads the Zoho access token and calls Zoho CRM (connection ${this.connectionName})`,
       // Room for a forced refresh (the refresh function may run 30 s) and then the Zoho API call.
       timeout: Duration.seconds(60),

@@ -1,17 +1,17 @@
-import { LambdaClient } from '@aws-sdk/client-lambda';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 
-// One client of each kind per container, created on first use and shared by every reader, so a
-// consumer that never needs a forced refresh never pays for building a Lambda client.
+// One client of each kind per container, created on first use and shared by every reader. The Lambda
+// client's module is loaded only then too: a consumer's cold start pays for Secrets Manager alone.
 let secretsManager: SecretsManagerClient | undefined;
-let lambda: LambdaClient | undefined;
+let lambda: Promise<LambdaClient> | undefined;
 
 export function sharedSecretsManager(): SecretsManagerClient {
   secretsManager ??= new SecretsManagerClient({});
   return secretsManager;
 }
 
-export function sharedLambda(): LambdaClient {
-  lambda ??= new LambdaClient({});
+export function sharedLambda(): Promise<LambdaClient> {
+  lambda ??= import('./lambda-client.js').then(({ LambdaClient }) => new LambdaClient({}));
   return lambda;
 }

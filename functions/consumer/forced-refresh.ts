@@ -1,4 +1,4 @@
-import { InvokeCommand, type InvokeCommandOutput, type LambdaClient } from '@aws-sdk/client-lambda';
+import type { InvokeCommandOutput, LambdaClient } from '@aws-sdk/client-lambda';
 import { ENV } from '../lib/environment.js';
 import {
   ConfigError,
@@ -41,11 +41,14 @@ const CONTRACT_ERRORS: Readonly<Record<ContractErrorName, new (message: string) 
  * The function spaces refreshes at least 10 minutes apart, so asking is always safe for Zoho.
  */
 export class ForcedRefresh {
-  readonly #lambda: () => LambdaClient;
+  readonly #lambda: () => LambdaClient | Promise<LambdaClient>;
   readonly #functionName: string;
 
-  /** `lambda` is called on the first request only, so a reader that never asks never builds a client. */
-  constructor(lambda: () => LambdaClient, functionName: string) {
+  /**
+   * `lambda` is called on the first request only, so a reader that never asks never builds a client,
+   * nor loads its module.
+   */
+  constructor(lambda: () => LambdaClient | Promise<LambdaClient>, functionName: string) {
     this.#lambda = lambda;
     this.#functionName = functionName;
   }
@@ -53,7 +56,8 @@ export class ForcedRefresh {
   async request(): Promise<ForcedRefreshAnswer> {
     let output: InvokeCommandOutput;
     try {
-      output = await this.#lambda().send(
+      const [client, { InvokeCommand }] = await Promise.all([this.#lambda(), import('./lambda-client.js')]);
+      output = await client.send(
         new InvokeCommand({
           FunctionName: this.#functionName,
           InvocationType: 'RequestResponse',

@@ -1,8 +1,8 @@
 /**
- * The cold-start floor of a consumer function: the AWS SDK clients the consumer library uses,
- * imported and created, and nothing else.
+ * The cold-start floor of a consumer function: the one AWS SDK client the consumer library builds at
+ * cold start (Secrets Manager), imported and created, and nothing else. The Lambda client is loaded
+ * only by a forced refresh, so it is no part of the floor.
  */
-import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 
-export const clients = [new SecretsManagerClient({}), new LambdaClient({})];
+export const clients = [new SecretsManagerClient({})];

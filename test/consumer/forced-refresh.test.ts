@@ -47,6 +47,20 @@ describe('ForcedRefresh', () => {
     expect(JSON.parse(new TextDecoder().decode(input?.Payload as Uint8Array))).toEqual({ force: true });
   });
 
+  it('builds the client on the first request only, also when the client comes asynchronously', async () => {
+    lambda.on(InvokeCommand).resolves({ StatusCode: 200, Payload: payload('{"refreshed":true}') });
+    let built = 0;
+    const lazy = new ForcedRefresh(async () => {
+      built += 1;
+      return new LambdaClient({});
+    }, FUNCTION_NAME);
+
+    expect(built).toBe(0);
+    await expect(lazy.request()).resolves.toBe('answered');
+    expect(built).toBe(1);
+    expect(lambda.commandCalls(InvokeCommand)).toHaveLength(1);
+  });
+
   it('answers busy when another run holds the only slot', async () => {
     lambda
       .on(InvokeCommand)

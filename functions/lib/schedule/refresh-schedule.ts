@@ -10,6 +10,10 @@ import {
 } from '@aws-sdk/client-scheduler';
 import { ENV } from '../environment.js';
 import { ConfigError, hasErrorName } from '../errors.js';
+import { followUpScheduleName } from './schedule-names.js';
+
+// The infrastructure imports the name from schedule-names.js, which loads no AWS SDK client.
+export { followUpScheduleName };
 
 export interface RefreshScheduleOptions {
   client: SchedulerClient;
@@ -26,9 +30,6 @@ export interface ScheduleState {
   rateMinutes: number | undefined;
 }
 
-/** EventBridge Scheduler's limit on schedule names. */
-const MAX_SCHEDULE_NAME_LENGTH = 64;
-const FOLLOW_UP_SUFFIX = '-retry';
 /** Scheduler runs at minute precision, so a follow-up closer than this could be missed. */
 const MIN_FOLLOW_UP_LEAD_MS = 60_000;
 
@@ -40,20 +41,6 @@ const MINUTES_PER_UNIT: Readonly<Record<string, number>> = {
   day: 24 * 60,
   days: 24 * 60,
 };
-
-/** The one-time follow-up's name. The infrastructure scopes IAM with it too, so it lives here once. */
-export function followUpScheduleName(scheduleName: string): string {
-  const name = `${scheduleName}${FOLLOW_UP_SUFFIX}`;
-  if (name.length > MAX_SCHEDULE_NAME_LENGTH) {
-    const limit = MAX_SCHEDULE_NAME_LENGTH - FOLLOW_UP_SUFFIX.length;
-    throw new ConfigError(
-      `${ENV.refreshScheduleName} is ${scheduleName.length} characters long; it may have at most ${limit} so ` +
-        `that its follow-up schedule (the name plus "${FOLLOW_UP_SUFFIX}") fits EventBridge Scheduler's ` +
-        `${MAX_SCHEDULE_NAME_LENGTH}-character limit. Choose a shorter schedule name and redeploy.`,
-    );
-  }
-  return name;
-}
 
 /**
  * Reads the recurring refresh schedule, which the template owns (created enabled, never switched at

@@ -1,0 +1,6 @@
+/** The package entry point (`zoho-token-keeper`): the construct, the stack and what their props name. */
+export { DATA_CENTRE_IDS, type DataCentreId } from '../functions/lib/data-centres.js';
+export type { ConnectionAlarms } from './connection-monitoring.js';
+export { type ConnectionNames, OPTIONAL_STACK_OUTPUT_KEYS, STACK_OUTPUT_KEYS } from './connection-names.js';
+export { ZohoConnection, type ZohoConnectionProps } from './zoho-connection.js';
+export { ZohoTokenKeeperStack, type ZohoTokenKeeperStackProps } from './zoho-token-keeper-stack.js';
