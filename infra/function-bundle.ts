@@ -20,8 +20,11 @@ export const FUNCTION_BUNDLE = {
   banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
   /** Set as NODE_OPTIONS on every function, so stack traces point into the TypeScript sources. */
   nodeOptions: '--enable-source-maps',
-  /** Each bundle is `assets/<function>/index.mjs`, exporting `handler`. */
+  /** Each bundle is `assets/<function>/index.mjs`, exporting `handler`, with its chunks beside it. */
   file: 'index.mjs',
+  entryName: 'index',
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
   handler: 'index.handler',
 } as const;
 

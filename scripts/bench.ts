@@ -3,6 +3,7 @@
  * a baseline of just its AWS SDK clients, calls to Zoho and AWS per refresh, and the consumer
  * library's Secrets Manager reads. Prints markdown tables. Timings are noisy: not part of `npm test`.
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { KEEPER_FUNCTIONS } from '../infra/function-bundle.js';
 import { type Bundle, bundleEntry, PROJECT_ROOT } from './bench/bundle.js';
 import { AWS_CALL_TARGETS, countCallsPerRefresh } from './bench/calls-per-refresh.js';
-import { measureColdStarts, median } from './bench/cold-start.js';
+import { coldStartEnvironment, measureColdStarts, median } from './bench/cold-start.js';
 import { consumerReadsTable } from './bench/consumer-reads-table.js';
 import { describeFailure } from './describe-failure.js';
 import { markdownTable } from './simulation/report.js';
@@ -89,10 +90,14 @@ function sizeTable(bundles: Map<string, Bundle>): string {
   );
 }
 
-function coldStartTables(bundles: Map<string, Bundle>, rounds: number): { table: string; ratios: string } {
+function coldStartTables(
+  bundles: Map<string, Bundle>,
+  rounds: number,
+  node: string,
+): { table: string; ratios: string } {
   const names = [...SUBJECTS.map((subject) => subject.name), ...Object.values(BASELINES).map((b) => b.name)];
   const files = names.map((name) => bundles.get(name)?.file ?? '');
-  const samples = measureColdStarts(files, rounds);
+  const samples = measureColdStarts(files, rounds, coldStartEnvironment(), node);
   const importMedian = (name: string) =>
     median((samples.get(bundles.get(name)?.file ?? '') ?? []).map((sample) => sample.importMs));
   const processMedian = (name: string) =>
@@ -153,15 +158,20 @@ async function callsTable(): Promise<string> {
   );
 }
 
-const USAGE = `Usage: npm run bench [-- --rounds N]
+const USAGE = `Usage: npm run bench [-- --rounds N] [--node PATH]
 
 Prints bundle sizes, cold-start import times against an SDK-only baseline, calls to Zoho and AWS
 per refresh, and the consumer library's Secrets Manager reads.
-  --rounds N  fresh node processes per bundle for the cold-start medians (default 25)`;
+  --rounds N  fresh node processes per bundle for the cold-start medians (default 25)
+  --node PATH the node binary of the cold starts (default: this one), e.g. the Lambda runtime's major`;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { rounds: { type: 'string', default: '25' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      rounds: { type: 'string', default: '25' },
+      node: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
   if (values.help) {
     console.log(USAGE);
@@ -183,9 +193,11 @@ async function main(): Promise<void> {
     console.log(`## Bundle size\n\n${sizeTable(bundles)}\n`);
 
     process.stderr.write(`cold starts: ${rounds} rounds of ${bundles.size} fresh processes...\n`);
-    const { table, ratios } = coldStartTables(bundles, rounds);
+    const node = values.node ?? process.execPath;
+    const nodeVersion = execFileSync(node, ['--version'], { encoding: 'utf8' }).trim();
+    const { table, ratios } = coldStartTables(bundles, rounds, node);
     console.log(
-      `## Cold-start import time\n\n${rounds} fresh \`node\` processes per bundle, interleaved, with ` +
+      `## Cold-start import time\n\n${rounds} fresh \`node\` ${nodeVersion} processes per bundle, interleaved, with ` +
         'NODE_OPTIONS=--enable-source-maps as the construct sets it and no NODE_EXTRA_CA_CERTS; ' +
         'importing a handler runs its cold start (configuration, clients, Powertools).\n',
     );

@@ -5,7 +5,6 @@
  * and once before the tests.
  */
 import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type BuildOptions, build } from 'esbuild';
 import {
@@ -16,11 +15,19 @@ import {
   packageRoot,
 } from '../infra/function-bundle.js';
 
-/** infra/function-bundle.ts as esbuild options: one ESM file per function, nothing external. */
+/**
+ * infra/function-bundle.ts as esbuild options: one ESM entry per function, nothing external, and
+ * code that is only loaded with import() (the consumer's Lambda client, the SDK's rarely used
+ * credential providers) split into chunks beside it, so a cold start neither parses nor runs it.
+ */
 export const FUNCTION_BUILD_OPTIONS: Readonly<BuildOptions> = {
   bundle: true,
   platform: 'node',
   format: 'esm',
+  splitting: FUNCTION_BUNDLE.splitting,
+  entryNames: FUNCTION_BUNDLE.entryName,
+  chunkNames: FUNCTION_BUNDLE.chunkNames,
+  outExtension: { '.js': '.mjs' },
   target: FUNCTION_BUNDLE.target,
   minify: FUNCTION_BUNDLE.minify,
   sourcemap: FUNCTION_BUNDLE.sourceMap,
@@ -32,9 +39,9 @@ export const FUNCTION_BUILD_OPTIONS: Readonly<BuildOptions> = {
   logLevel: 'silent',
 };
 
-/** Bundles `entry` (relative to the package root) into `outfile` and its `.map`. */
-export async function bundleFunction(entry: string, outfile: string): Promise<void> {
-  await build({ ...FUNCTION_BUILD_OPTIONS, absWorkingDir: packageRoot(), entryPoints: [entry], outfile });
+/** Bundles `entry` (relative to the package root) into `outdir`: `index.mjs`, its chunks and their maps. */
+export async function bundleFunction(entry: string, outdir: string): Promise<void> {
+  await build({ ...FUNCTION_BUILD_OPTIONS, absWorkingDir: packageRoot(), entryPoints: [entry], outdir });
 }
 
 /** Rebuilds every function's asset folder from scratch, so no stale file is ever deployed. */
@@ -43,7 +50,7 @@ export async function buildFunctionAssets(): Promise<void> {
     (Object.entries(KEEPER_FUNCTIONS) as [KeeperFunctionName, string][]).map(async ([name, entry]) => {
       const directory = functionAssetDirectory(name);
       await rm(directory, { recursive: true, force: true });
-      await bundleFunction(entry, join(directory, FUNCTION_BUNDLE.file));
+      await bundleFunction(entry, directory);
     }),
   );
 }

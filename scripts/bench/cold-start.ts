@@ -35,13 +35,20 @@ export function coldStartEnvironment(): NodeJS.ProcessEnv {
   };
 }
 
-/** Imports `file` in a new process and reports how long that took. Throws when the import fails. */
-export function importInFreshProcess(file: string, env: NodeJS.ProcessEnv): ColdStartSample {
+/**
+ * Imports `file` in a new process of `node` (this one's binary unless given, e.g. the Node major the
+ * Lambda runtime runs) and reports how long that took. Throws when the import fails.
+ */
+export function importInFreshProcess(
+  file: string,
+  env: NodeJS.ProcessEnv,
+  node: string = process.execPath,
+): ColdStartSample {
   const script =
     `const started = performance.now(); await import(${JSON.stringify(pathToFileURL(file).href)}); ` +
     'process.stdout.write(String(performance.now() - started)); process.exit(0);';
   const spawnedAt = performance.now();
-  const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { env, encoding: 'utf8' });
+  const child = spawnSync(node, ['--input-type=module', '-e', script], { env, encoding: 'utf8' });
   const processMs = performance.now() - spawnedAt;
   const importMs = Number(child.stdout);
   if (child.status !== 0 || !Number.isFinite(importMs)) {
@@ -58,13 +65,14 @@ export function measureColdStarts(
   files: readonly string[],
   rounds: number,
   env: NodeJS.ProcessEnv = coldStartEnvironment(),
+  node: string = process.execPath,
 ): Map<string, ColdStartSample[]> {
   const samples = new Map<string, ColdStartSample[]>(files.map((file) => [file, []]));
-  for (const file of files) importInFreshProcess(file, env);
+  for (const file of files) importInFreshProcess(file, env, node);
   for (let round = 0; round < rounds; round += 1) {
     for (let i = 0; i < files.length; i += 1) {
       const file = files[(i + round) % files.length];
-      if (file) samples.get(file)?.push(importInFreshProcess(file, env));
+      if (file) samples.get(file)?.push(importInFreshProcess(file, env, node));
     }
   }
   return samples;

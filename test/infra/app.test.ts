@@ -194,8 +194,16 @@ describe('the CDK app', () => {
     // Exchange, refresh and the example consumer.
     expect(assetDirectories).toHaveLength(3);
     for (const directory of assetDirectories) {
-      const files = readdirSync(join(assembly.directory, directory)).sort();
-      expect(files).toEqual(['index.mjs', 'index.mjs.map']);
+      const files = readdirSync(join(assembly.directory, directory), { recursive: true }).map(String);
+      // The entry and the chunks it loads on demand, each with its source map, and nothing else.
+      expect(files).toEqual(expect.arrayContaining(['index.mjs', 'index.mjs.map']));
+      const bundles = files.filter((file) => file.endsWith('.mjs'));
+      expect(files.filter((file) => file.endsWith('.map')).sort()).toEqual(
+        bundles.map((file) => `${file}.map`).sort(),
+      );
+      expect(
+        files.every((file) => file === 'chunks' || file.endsWith('.mjs') || file.endsWith('.mjs.map')),
+      ).toBe(true);
       const bundle = readFileSync(join(assembly.directory, directory, 'index.mjs'), 'utf8');
       expect(bundle.startsWith("import { createRequire } from 'module';")).toBe(true);
       // The SDK is bundled, not left for the runtime's copy.
