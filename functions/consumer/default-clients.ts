@@ -12,6 +12,8 @@ export function sharedSecretsManager(): SecretsManagerClient {
 }
 
 export function sharedLambda(): Promise<LambdaClient> {
-  lambda ??= import('./lambda-client.js').then(({ LambdaClient }) => new LambdaClient({}));
+  // One attempt per invoke: the SDK would otherwise retry TooManyRequestsException itself, tripling
+  // the invokes of a busy function; the reader's own wait decides when to ask again.
+  lambda ??= import('./lambda-client.js').then(({ LambdaClient }) => new LambdaClient({ maxAttempts: 1 }));
   return lambda;
 }

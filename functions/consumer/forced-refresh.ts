@@ -92,6 +92,15 @@ export class ForcedRefresh {
         `The refresh function ${this.#functionName} failed without a readable error. See its logs.`,
       );
     }
+    if (errorType === 'ConfigError') {
+      // The refresh function's own deployment is wrong, not this function's: the caller keeps serving
+      // a token that still works, and the message says where to look.
+      return new RefreshFunctionError(
+        'RefreshFunctionError',
+        `The refresh function ${this.#functionName} is misconfigured (ConfigError): ${errorMessage} ` +
+          "This function's own setup is fine; fix the keeper's deployment.",
+      );
+    }
     const ContractError = CONTRACT_ERRORS[errorType as ContractErrorName];
     return ContractError
       ? new ContractError(errorMessage)

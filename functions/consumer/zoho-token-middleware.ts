@@ -30,6 +30,11 @@ export function zohoToken(
   return {
     name: 'zohoToken',
     before: async (request) => {
+      const { context } = request;
+      // Waits for a busy refresh function never outlast the invocation.
+      if (typeof context.getRemainingTimeInMillis === 'function') {
+        reader.boundWaitsBy(() => context.getRemainingTimeInMillis());
+      }
       request.context.zoho = { token: await reader.getToken(), fetch };
     },
   };

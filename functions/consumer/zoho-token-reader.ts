@@ -2,7 +2,7 @@ import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { readOptional } from '../lib/config.js';
 import { ENV } from '../lib/environment.js';
-import { ConfigError } from '../lib/errors.js';
+import { ConfigError, NotConnectedError } from '../lib/errors.js';
 import { readAccessTokenSecret } from './access-token-secret.js';
 import { ZohoTokenExpiredError, ZohoTokenRejectedError } from './consumer-errors.js';
 import { sharedLambda, sharedSecretsManager } from './default-clients.js';
@@ -52,6 +52,10 @@ const DEFAULT_MIN_REREAD_INTERVAL_MS = 30_000;
 const BUSY_WAIT_MS = 1000;
 /** A refresh run takes a second or two; ten waits cover even its retries against a slow Zoho. */
 const MAX_BUSY_ATTEMPTS = 10;
+/** How long "not connected" is repeated before the secret is read again: quick to notice a connect, no read storm. */
+const NOT_CONNECTED_RECHECK_MS = 10_000;
+/** Time a waiting caller keeps for the API call it wants the token for. */
+const CALL_RESERVE_MS = 3000;
 /** Rejected tokens remembered, so each is recovered once per container; a few cover any overlap. */
 const REMEMBERED_REJECTIONS = 8;
 
@@ -81,6 +85,7 @@ export class ZohoTokenReader {
   readonly #sleep: (ms: number) => Promise<void>;
   readonly #fetch: ZohoFetch;
 
+  #remainingTimeMs: (() => number) | undefined;
   #held: ZohoAccessToken | undefined;
   #reading: Promise<ZohoAccessToken> | undefined;
   #staleOutcome: StaleOutcome | undefined;
@@ -100,6 +105,15 @@ export class ZohoTokenReader {
     this.#sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     // Looked up per call, so that a fetch patched after this reader was built (tracing, mocks) is used.
     this.#fetch = options.fetch ?? ((url, init) => globalThis.fetch(url, init));
+  }
+
+  /**
+   * Bounds the waits for a busy refresh function by the current invocation's remaining time (as the
+   * middleware does with `context.getRemainingTimeInMillis`), keeping a few seconds for the call the
+   * token is for. Lambda runs one invocation per container at a time, so one bound per reader holds.
+   */
+  boundWaitsBy(remainingTimeMs: () => number): void {
+    this.#remainingTimeMs = remainingTimeMs;
   }
 
   /**
@@ -172,7 +186,15 @@ export class ZohoTokenReader {
       if ('error' in last) throw last.error;
       if (!this.#isExpired(last.token)) return last.token;
     }
-    const stored = await this.#readStored();
+    let stored: ZohoAccessToken;
+    try {
+      stored = await this.#readStored();
+    } catch (error) {
+      // Every caller would otherwise read the secret again until someone connects.
+      if (error instanceof NotConnectedError)
+        this.#staleOutcome = { until: startedAt + NOT_CONNECTED_RECHECK_MS, error };
+      throw error;
+    }
     if (this.#isFresh(stored)) return stored;
     try {
       const token = await this.#replaceStale(stored);
@@ -231,10 +253,11 @@ export class ZohoTokenReader {
   ): Promise<ZohoAccessToken> {
     for (let attempt = 1; ; attempt += 1) {
       const answer = await refresh.request();
-      if (answer === 'busy') await this.#sleep(BUSY_WAIT_MS);
+      const canWait = this.#hasTimeToWait();
+      if (answer === 'busy' && canWait) await this.#sleep(BUSY_WAIT_MS);
       const token = await this.#readStored();
       if (answer === 'answered' || isWanted(token)) return token;
-      if (attempt >= maxAttempts) throw refresh.busyError(attempt);
+      if (attempt >= maxAttempts || !canWait) throw refresh.busyError(attempt);
     }
   }
 
@@ -243,6 +266,11 @@ export class ZohoTokenReader {
     this.#held = token;
     if (this.#isFresh(token)) this.#staleOutcome = undefined;
     return token;
+  }
+
+  #hasTimeToWait(): boolean {
+    const remaining = this.#remainingTimeMs?.();
+    return remaining === undefined || remaining >= BUSY_WAIT_MS + CALL_RESERVE_MS;
   }
 
   #isFresh(token: ZohoAccessToken): boolean {

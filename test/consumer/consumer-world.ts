@@ -67,7 +67,7 @@ export class ConsumerWorld {
   readonly invokes = { total: 0, busy: 0 };
   /** Invokes that ran the refresh function (not turned away busy), per container's Lambda client. */
   readonly #runsAskedBy = new Map<unknown, number>();
-  readonly #refresh: RefreshDependencies;
+  #refresh: RefreshDependencies;
   readonly #exchangeStore: TokenStore;
   /** Runs started and not yet finished: the function's one slot is taken while this is above 0. */
   #runs = 0;
@@ -123,6 +123,14 @@ export class ConsumerWorld {
   /** A run of the refresh schedule (`{}`), subject to the same one-at-a-time rule as invokes. */
   scheduledRun(): Promise<RefreshOutcome> {
     return this.#oneAtATime(() => refreshAccessToken(this.#refresh, false));
+  }
+
+  /**
+   * The refresh function is deployed with another data centre's accounts server than the connection
+   * was made with: every run that would call Zoho fails with its ConfigError.
+   */
+  breakRefreshFunctionConfiguration(): void {
+    this.#refresh = { ...this.#refresh, accountsUrl: 'https://accounts.zoho.com' };
   }
 
   /**

@@ -95,6 +95,23 @@ describe('ZohoTokenReader', () => {
       expect(world.invokes.total).toBe(0);
     });
 
+    it('reads the secret once per 10 s while not connected, however many callers ask, and sees a connect after that', async () => {
+      await startWorld();
+      const { reader, reads } = world.reader();
+
+      const failures = await Promise.all(
+        Array.from({ length: 100 }, () => reader.getToken().catch((error: unknown) => error)),
+      );
+      for (let call = 0; call < 100; call += 1) await reader.getToken().catch(() => undefined);
+
+      expect(failures.every((failure) => failure instanceof NotConnectedError)).toBe(true);
+      expect(reads()).toBe(1);
+      await world.connect();
+      world.clock.advance(10_000);
+      expect((await reader.getToken()).accessToken).toBe(world.storedAccessToken());
+      expect(reads()).toBe(2);
+    });
+
     it('names the missing environment variable when no secret id is given', () => {
       const saved = process.env.ACCESS_TOKEN_SECRET_ID;
       delete process.env.ACCESS_TOKEN_SECRET_ID;
@@ -169,6 +186,26 @@ describe('ZohoTokenReader', () => {
       expect(world.invokes).toEqual({ total: 1, busy: 1 });
       expect(reads()).toBe(2);
       release();
+    });
+
+    it("keeps serving a still-valid token when the refresh function's own configuration is broken, and says whose it is", async () => {
+      await startWorld();
+      await world.connect();
+      const stale = world.storedAccessToken();
+      world.clock.advance(56 * MINUTE);
+      world.breakRefreshFunctionConfiguration();
+      const { reader } = world.reader();
+
+      const served = await reader.getToken();
+      world.clock.advance(5 * MINUTE);
+      const failure = await reader.getToken().catch((error: unknown) => error);
+
+      expect(served.accessToken).toBe(stale);
+      expect(failure).not.toBeInstanceOf(ConfigError);
+      expect(failure).toMatchObject({ name: 'RefreshFunctionError' });
+      expect((failure as Error).message).toMatch(
+        /refresh function .* is misconfigured \(ConfigError\).*keeper's deployment/,
+      );
     });
 
     it('without a refresh function, reports an expired token instead of serving it', async () => {
@@ -290,6 +327,23 @@ describe('ZohoTokenReader', () => {
       expect((failure as Error).message).toMatch(/was busy 10 times in a row.*reserved concurrency is 1/);
       expect(world.invokes.busy).toBe(10);
       expectNoSecretIn(failure);
+    });
+
+    it('does not wait for a busy refresh function past what the invocation has left', async () => {
+      await startWorld('reject');
+      await world.connect();
+      world.clock.advance(20 * MINUTE);
+      const { reader } = world.reader();
+      const rejected = await reader.getToken();
+      const release = world.occupyRefreshFunction();
+      // Two seconds left: not enough for a one-second wait plus the call the token is for.
+      reader.boundWaitsBy(() => 2000);
+
+      const failure = await reader.recover(rejected).catch((error: unknown) => error);
+      release();
+
+      expect(failure).toMatchObject({ name: 'TooManyRequestsException' });
+      expect(world.invokes).toEqual({ total: 1, busy: 1 });
     });
 
     it('explains a token Zoho rejects minutes after it was minted, which a refresh would not fix', async () => {
