@@ -40,6 +40,15 @@ export const OPTIONAL_STACK_OUTPUT_KEYS = {
  * operators, the CLI and the functions can find them without reading the stack.
  */
 export interface ConnectionNames {
+  /**
+   * The exchange function. A fixed name (rather than a stack output or a tag) is how the operator
+   * commands find a connection: a `ZohoConnection` embedded in any stack, under any stack name, is
+   * reached with its connection name and region alone, with no CloudFormation call (and no
+   * cloudformation:* permission) needed.
+   */
+  readonly exchangeFunction: string;
+  /** The connection's CloudWatch alarms, read by `status`. */
+  readonly alarms: readonly string[];
   readonly credentialsSecret: string;
   readonly accessTokenSecret: string;
   readonly refreshSchedule: string;
@@ -51,21 +60,39 @@ export interface ConnectionNames {
 
 /**
  * The longest connection name: `zoho-token-keeper-<name>-refresh-retry` (the refresh function's
- * one-time follow-up schedule) must fit EventBridge Scheduler's 64-character limit.
+ * one-time follow-up schedule) must fit EventBridge Scheduler's 64-character limit, and
+ * `zoho-token-keeper-<name>-exchange` Lambda's 64-character function name limit (59 at most).
  */
 export const MAX_CONNECTION_NAME_LENGTH = 32;
+
+/**
+ * What follows `zoho-token-keeper-<name>-` in the name of each alarm ConnectionMonitoring creates;
+ * a test checks that the synthesized template holds exactly these.
+ */
+export const ALARM_NAME_SUFFIXES = [
+  'refresh-failed',
+  'refresh-errors',
+  'refresh-throttles',
+  'needs-reconnect',
+  'token-stale',
+  'token-expiring',
+  'schedule-dead-letters',
+] as const;
 
 const CONNECTION_NAME_PATTERN = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;
 
 export function connectionNames(connectionName: string): ConnectionNames {
   assertValidConnectionName(connectionName);
+  const alarmPrefix = `zoho-token-keeper-${connectionName}`;
   return {
+    exchangeFunction: `zoho-token-keeper-${connectionName}-exchange`,
+    alarms: ALARM_NAME_SUFFIXES.map((suffix) => `${alarmPrefix}-${suffix}`),
     credentialsSecret: `zoho-token-keeper/${connectionName}/credentials`,
     accessTokenSecret: `zoho-token-keeper/${connectionName}/access-token`,
     refreshSchedule: `zoho-token-keeper-${connectionName}-refresh`,
     dashboard: `ZohoTokenKeeper-${connectionName}`,
     stack: `ZohoTokenKeeper-${connectionName}`,
-    alarmPrefix: `zoho-token-keeper-${connectionName}`,
+    alarmPrefix,
     logGroupPrefix: `/zoho-token-keeper/${connectionName}`,
   };
 }
