@@ -1,4 +1,5 @@
-import { createKeeperApp } from './keeper-app.js';
+import { runKeeperApp } from './keeper-app.js';
 
-// The CLI (cdk.json: npx tsx infra/app.ts) synthesises the app when this process exits.
-createKeeperApp();
+// The CLI (cdk.json: npx tsx infra/app.ts) synthesises the app when this process exits; a
+// configuration mistake sets exit code 1 instead, after printing what to fix.
+process.exitCode = runKeeperApp();

@@ -2,12 +2,21 @@ import {
   DATA_CENTRE_IDS,
   DATA_CENTRES,
   type DataCentreId,
+  dataCentreOfAccountsUrl,
   isDataCentreId,
 } from '../functions/lib/data-centres.js';
 import { parseServerOrigin } from '../functions/lib/urls.js';
 
 // This module imports nothing from aws-cdk-lib: the operator commands (cli/) read these names
 // without paying for loading the CDK.
+
+/**
+ * A configuration value (a construct prop or a CDK context value) is wrong. Its message names the
+ * value and what to use instead; the CDK app prints it without a stack trace (infra/keeper-app.ts).
+ */
+export class KeeperConfigError extends Error {
+  override readonly name = 'KeeperConfigError';
+}
 
 /**
  * Output keys of the stack. They are fixed logical ids (no construct-path hash), so a CLI can read
@@ -99,7 +108,7 @@ export function connectionNames(connectionName: string): ConnectionNames {
 
 export function assertValidConnectionName(connectionName: string): void {
   if (connectionName.length > MAX_CONNECTION_NAME_LENGTH || !CONNECTION_NAME_PATTERN.test(connectionName)) {
-    throw new Error(
+    throw new KeeperConfigError(
       `Invalid connectionName "${connectionName}": use 1 to ${MAX_CONNECTION_NAME_LENGTH} lower-case letters, ` +
         'digits and hyphens, starting and ending with a letter or digit (e.g. "crm-eu"), as a literal string: ' +
         'it is part of physical names.',
@@ -107,20 +116,27 @@ export function assertValidConnectionName(connectionName: string): void {
   }
 }
 
-/** Resolves the data centre (given as free text, e.g. from CDK context) or fails listing the valid ones. */
+/**
+ * Resolves the data centre (given as free text, e.g. from CDK context, in any case: `EU` is `eu`)
+ * or fails listing the valid ones.
+ */
 export function resolveDataCentre(dataCenter: string): DataCentreId {
-  if (!isDataCentreId(dataCenter)) {
-    throw new Error(
+  const id = dataCenter.trim().toLowerCase();
+  if (!isDataCentreId(id)) {
+    throw new KeeperConfigError(
       `Unknown Zoho data centre "${dataCenter}". Use one of: ${DATA_CENTRE_IDS.join(', ')} ` +
         '(the domain of your Zoho account, e.g. "eu" for zoho.eu).',
     );
   }
-  return dataCenter;
+  return id;
 }
 
 /**
  * The accounts server the functions talk to: the override when given (validated like the functions
  * validate it at cold start, so a typo fails at synth rather than at 3 a.m.), else the data centre's.
+ * An override that is another data centre's accounts server contradicts `dataCenter` and is refused;
+ * any other server (a loopback or private test server) is accepted with any data centre, which then
+ * only names the API Console in the operator commands' advice.
  */
 export function resolveAccountsUrl(dataCenter: DataCentreId, accountsUrlOverride?: string): string {
   if (accountsUrlOverride === undefined) {
@@ -128,7 +144,15 @@ export function resolveAccountsUrl(dataCenter: DataCentreId, accountsUrlOverride
   }
   const parsed = parseServerOrigin(accountsUrlOverride);
   if ('problem' in parsed) {
-    throw new Error(`accountsUrl "${accountsUrlOverride}" ${parsed.problem}.`);
+    throw new KeeperConfigError(`accountsUrl "${accountsUrlOverride}" ${parsed.problem}.`);
+  }
+  const other = dataCentreOfAccountsUrl(parsed.origin);
+  if (other !== undefined && other.id !== dataCenter) {
+    throw new KeeperConfigError(
+      `accountsUrl ${parsed.origin} is the accounts server of the ${other.label} data centre ("${other.id}"), ` +
+        `but dataCenter is "${dataCenter}" (${DATA_CENTRES[dataCenter].accountsUrl}). Set dataCenter to ` +
+        `"${other.id}" and leave accountsUrl out: it is only for a non-Zoho (test) accounts server.`,
+    );
   }
   return parsed.origin;
 }
