@@ -4,25 +4,25 @@ import { InvalidEventError } from '../functions/lib/errors.js';
 import { commandLine, resolveTarget, TARGET_OPTIONS, TARGET_USAGE } from './lib/args.js';
 import { CliError, UsageError } from './lib/cli-error.js';
 import { type ClientChoice, chooseClient, nonEmpty } from './lib/client-credentials.js';
-import { type CliClients, createClients, resolvedRegion } from './lib/clients.js';
+import { type CliClients, createClients } from './lib/clients.js';
 import { runCommand } from './lib/command.js';
+import { type Connection, connectionOf } from './lib/connection.js';
 import { type AdviceContext, adviceFor } from './lib/contract-advice.js';
 import { type ExchangeRequest, requestExchange, requestStatus } from './lib/exchange-function.js';
 import { EXIT_CODES, type ExitCode } from './lib/exit-codes.js';
 import type { ExchangeAnswer } from './lib/function-answers.js';
 import { type CliIo, isMainModule, terminalIo } from './lib/io.js';
 import { apiConsole, describeDataCentre, describeExpiry, describeTarget, fieldLines } from './lib/output.js';
-import { type ConnectionStack, findConnectionStack } from './lib/stack.js';
 
 export const GRANT_CODE_ENV = 'ZOHO_GRANT_CODE';
 
 const OPTIONS = { ...TARGET_OPTIONS, code: { type: 'string' } } as const;
 
 const USAGE = [
-  'Usage: npm run connect -- --code <grant code> [--connection NAME | --stack NAME] [--region R] [--profile P]',
+  'Usage: npm run connect -- --code <grant code> [--connection NAME] [--region R] [--profile P]',
   '',
   'Exchanges a Zoho Self Client grant code (API Console > Self Client > Generate Code) for tokens, through',
-  'the exchange function of the deployed stack. On a reconnect the function revokes the replaced refresh token.',
+  "the connection's exchange function. On a reconnect the function revokes the replaced refresh token.",
   '',
   '  --code CODE         the grant code (or set ZOHO_GRANT_CODE; asked for, hidden, when neither is given)',
   ...TARGET_USAGE,
@@ -60,14 +60,14 @@ export async function run(
     if (givenCode !== undefined) validate({ code: givenCode });
 
     const clients = createClients(target, deps);
-    const stack = await findConnectionStack(clients, target, await resolvedRegion(clients));
-    const status = await requestStatus(clients, stack, adviceFor(stack, undefined));
-    const advice = adviceFor(stack, status.accounts_url);
+    const connection = await connectionOf(clients, target);
+    const status = await requestStatus(clients, connection, adviceFor(connection, undefined));
+    const advice = adviceFor(connection, status.accounts_url);
     const { request, choice } = await prepareRequest(io, status, advice, givenCode);
 
-    io.stdout(`Exchanging the grant code through ${stack.outputs.exchangeFunctionName} ...`);
-    const answer = await requestExchange(clients, stack, request, advice);
-    for (const line of summarise(stack, status, answer, choice, clients.now())) io.stdout(line);
+    io.stdout(`Exchanging the grant code through ${connection.target.names.exchangeFunction} ...`);
+    const answer = await requestExchange(clients, connection, request, advice);
+    for (const line of summarise(connection, status, answer, choice, clients.now())) io.stdout(line);
     return EXIT_CODES.ok;
   });
 }
@@ -105,7 +105,7 @@ async function prepareRequest(
 
 /** The schedule is as the status answer found it: nothing switches it at runtime, the exchange neither. */
 function summarise(
-  stack: ConnectionStack,
+  connection: Connection,
   status: ConnectionStatus,
   answer: ExchangeAnswer,
   choice: ClientChoice,
@@ -118,7 +118,7 @@ function summarise(
   const replaced = answer.previous_refresh_token;
   const schedule = status.schedule_state ?? 'UNKNOWN';
   const lines = [
-    `Connected ${describeTarget(stack.target, stack.region)}.`,
+    `Connected ${describeTarget(connection.target, connection.region)}.`,
     ...fieldLines([
       ['Data centre', describeDataCentre(status.accounts_url)],
       ['API domain', answer.api_domain],
@@ -141,12 +141,12 @@ function summarise(
   if (schedule !== 'ENABLED') {
     lines.push(
       `The refresh schedule ${status.schedule_name} is ${schedule}, so no scheduled refresh runs: enable it in the ` +
-        `EventBridge Scheduler console, then check with ${commandLine('status', stack.target)}.`,
+        `EventBridge Scheduler console, then check with ${commandLine('status', connection.target)}.`,
     );
   }
   lines.push(
-    `Consumers granted read on ${stack.outputs.accessTokenSecretName} can now use the access token.`,
-    `Check on it at any time: ${commandLine('status', stack.target)}`,
+    `Consumers granted read on ${connection.target.names.accessTokenSecret} can now use the access token.`,
+    `Check on it at any time: ${commandLine('status', connection.target)}`,
   );
   return lines;
 }

@@ -1,21 +1,21 @@
 import type { ConnectionStatus, DisconnectResult } from '../functions/lib/connection-status.js';
 import { commandLine, resolveTarget, TARGET_OPTIONS, TARGET_USAGE, type Target } from './lib/args.js';
 import { CliError } from './lib/cli-error.js';
-import { type CliClients, createClients, resolvedRegion } from './lib/clients.js';
+import { type CliClients, createClients } from './lib/clients.js';
 import { runCommand } from './lib/command.js';
+import { type Connection, connectionOf } from './lib/connection.js';
 import { adviceFor } from './lib/contract-advice.js';
 import { requestDisconnect, requestStatus } from './lib/exchange-function.js';
 import { EXIT_CODES, type ExitCode } from './lib/exit-codes.js';
 import { type CliIo, isMainModule, terminalIo } from './lib/io.js';
 import { apiConsole, describeTarget } from './lib/output.js';
-import { type ConnectionStack, findConnectionStack } from './lib/stack.js';
 
 const OPTIONS = { ...TARGET_OPTIONS, yes: { type: 'boolean', short: 'y' } } as const;
 
 const USAGE = [
-  'Usage: npm run disconnect [-- --connection NAME | --stack NAME] [--region R] [--profile P] [--yes]',
+  'Usage: npm run disconnect [-- --connection NAME] [--region R] [--profile P] [--yes]',
   '',
-  'Has the exchange function of the deployed stack revoke the refresh token at Zoho, clear the stored tokens',
+  "Has the connection's exchange function revoke the refresh token at Zoho, clear the stored tokens",
   '(the client id and secret are kept, so a later connect needs only a grant code) and cancel any pending',
   'follow-up refresh. The refresh schedule stays enabled; its runs make no Zoho call until you connect again.',
   '',
@@ -48,15 +48,15 @@ export async function run(
       });
     }
     const clients = createClients(target, deps);
-    const stack = await findConnectionStack(clients, target, await resolvedRegion(clients));
-    const status = await requestStatus(clients, stack, adviceFor(stack, undefined));
+    const connection = await connectionOf(clients, target);
+    const status = await requestStatus(clients, connection, adviceFor(connection, undefined));
 
-    describePlan(io, stack, status);
+    describePlan(io, connection, status);
     if (!values.yes) await confirm(io, target);
 
     // One request: the function revokes first and clears only once Zoho answered, so a failure
     // leaves the connection working and running the command again is all it takes.
-    const result = await requestDisconnect(clients, stack, adviceFor(stack, status.accounts_url));
+    const result = await requestDisconnect(clients, connection, adviceFor(connection, status.accounts_url));
     io.stdout('The exchange function:');
     io.stdout(`  - ${REVOCATION[result.refresh_token]}`);
     io.stdout('  - Cleared the stored tokens (the client id and secret are kept).');
@@ -74,8 +74,8 @@ export async function run(
   });
 }
 
-function describePlan(io: CliIo, stack: ConnectionStack, status: ConnectionStatus): void {
-  io.stdout(`This disconnects ${describeTarget(stack.target, stack.region)}:`);
+function describePlan(io: CliIo, connection: Connection, status: ConnectionStatus): void {
+  io.stdout(`This disconnects ${describeTarget(connection.target, connection.region)}:`);
   io.stdout(
     status.connection_state === 'not-connected'
       ? '  - it is not connected, so there is no refresh token to revoke at Zoho;'
@@ -86,7 +86,7 @@ function describePlan(io: CliIo, stack: ConnectionStack, status: ConnectionStatu
 }
 
 async function confirm(io: CliIo, target: Target): Promise<void> {
-  const expected = target.connectionName ?? target.stackName;
+  const expected = target.connectionName;
   const answer = await io.prompt(`Type the connection name (${expected}) to confirm: `);
   if (answer.trim() !== expected) {
     throw new CliError('Not confirmed: nothing was changed.', { exitCode: EXIT_CODES.userError });

@@ -1,20 +1,20 @@
 import { resolveTarget, TARGET_OPTIONS, TARGET_USAGE } from './lib/args.js';
-import { type CliClients, createClients, resolvedRegion } from './lib/clients.js';
+import { type CliClients, createClients } from './lib/clients.js';
 import { runCommand } from './lib/command.js';
+import { connectionOf } from './lib/connection.js';
 import { EXIT_CODES, type ExitCode } from './lib/exit-codes.js';
 import type { Health } from './lib/health.js';
 import { type CliIo, isMainModule, terminalIo } from './lib/io.js';
 import { describeAge, describeExpiry, fieldLines } from './lib/output.js';
-import { findConnectionStack } from './lib/stack.js';
 import { gatherStatus, type StatusReport } from './lib/status-report.js';
 
 const OPTIONS = { ...TARGET_OPTIONS, json: { type: 'boolean' } } as const;
 
 const USAGE = [
-  'Usage: npm run status [-- --connection NAME | --stack NAME] [--region R] [--profile P] [--json]',
+  'Usage: npm run status [-- --connection NAME] [--region R] [--profile P] [--json]',
   '',
   'Shows whether the connection is connected and healthy, and what to do when it is not. It asks the',
-  'exchange function of the deployed stack, and never shows a token or a secret.',
+  "connection's exchange function, and never shows a token or a secret.",
   '',
   '  --json              print one JSON object instead of text (failures stay text, on standard error)',
   ...TARGET_USAGE,
@@ -38,8 +38,8 @@ export async function run(
   return runCommand(argv, io, { usage: USAGE, options: OPTIONS }, async (values) => {
     const target = resolveTarget(values);
     const clients = createClients(target, deps);
-    const stack = await findConnectionStack(clients, target, await resolvedRegion(clients));
-    const report = await gatherStatus(clients, stack);
+    const connection = await connectionOf(clients, target);
+    const report = await gatherStatus(clients, connection);
     if (values.json) io.stdout(JSON.stringify(report, null, 2));
     else for (const line of renderReport(report, clients.now())) io.stdout(line);
     return EXIT_OF_HEALTH[report.health];
@@ -53,11 +53,10 @@ function headline(report: StatusReport): string {
 }
 
 export function renderReport(report: StatusReport, now: Date): string[] {
-  const connection = report.connection === null ? '' : `Connection "${report.connection}" `;
   const at = (time: string | null) => (time === null ? undefined : `${time} (${describeAge(time, now)})`);
   const { token, last_failure: failure, schedule } = report;
   const lines = [
-    `${connection}(stack ${report.stack}, region ${report.region ?? 'not set'}): ${headline(report)}`,
+    `Connection "${report.connection}" (region ${report.region ?? 'not set'}): ${headline(report)}`,
     ...fieldLines([
       ['State', describeState(report, now)],
       ['Client', report.client_stored ? `${report.client_id ?? 'id'} (id and secret stored)` : 'not stored'],

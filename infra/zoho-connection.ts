@@ -213,6 +213,8 @@ export class ZohoConnection extends Construct {
       logGroupName: `${this.names.logGroupPrefix}/refresh`,
       reservedConcurrentExecutions: reservedConcurrency === 0 ? undefined : reservedConcurrency,
     });
+    // The fixed name is how the operator commands find this connection, whatever stack holds it.
+    (exchange.function.node.defaultChild as lambda.CfnFunction).functionName = this.names.exchangeFunction;
     this.exchangeFunction = exchange.function;
     this.refreshFunction = refresh.function;
 

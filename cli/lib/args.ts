@@ -15,9 +15,10 @@ type StrictConfig<T extends OptionsConfig> = {
 };
 export type ParsedOptions<T extends OptionsConfig> = ReturnType<typeof parseArgs<StrictConfig<T>>>['values'];
 
-/** Options every command takes to find the connection's stack and talk to its AWS account. */
+/** Options every command takes to find the connection and talk to its AWS account. */
 export const TARGET_OPTIONS = {
   connection: { type: 'string' },
+  // No longer used; kept only to say so rather than "Unknown option".
   stack: { type: 'string' },
   region: { type: 'string' },
   profile: { type: 'string' },
@@ -25,23 +26,19 @@ export const TARGET_OPTIONS = {
 } as const satisfies OptionsConfig;
 
 export const TARGET_USAGE = [
-  '  --connection NAME   the connection to act on (default: "default"; stack ZohoTokenKeeper-NAME)',
-  '  --stack NAME        the stack name instead, when it was deployed under another name',
-  '  --region REGION     AWS region of the stack (default: AWS_REGION or your profile)',
+  '  --connection NAME   the connection to act on, in whatever stack it is deployed (default: "default")',
+  '  --region REGION     AWS region of the connection (default: AWS_REGION or your profile)',
   '  --profile PROFILE   AWS profile to use (default: AWS_PROFILE or the default profile)',
   '  -h, --help          show this help',
 ];
 
 export const DEFAULT_CONNECTION = 'default';
-const STACK_NAME_PATTERN = /^ZohoTokenKeeper-(.+)$/;
 
-/** Which stack to act on, and the flags to repeat in a suggested command line. */
+/** Which connection to act on, and the flags to repeat in a suggested command line. */
 export interface Target {
-  readonly stackName: string;
-  /** The connection's name, unless a --stack name does not follow `ZohoTokenKeeper-<name>`. */
-  readonly connectionName: string | undefined;
-  /** Physical names of the connection's resources, when the connection name is known. */
-  readonly names: ConnectionNames | undefined;
+  readonly connectionName: string;
+  /** Physical names of the connection's resources, the exchange function's among them. */
+  readonly names: ConnectionNames;
   readonly region: string | undefined;
   readonly profile: string | undefined;
   readonly flags: readonly string[];
@@ -89,27 +86,21 @@ export interface TargetValues {
 }
 
 export function resolveTarget(values: TargetValues): Target {
-  if (values.connection !== undefined && values.stack !== undefined) {
-    throw new UsageError('Give --connection or --stack, not both.');
-  }
   if (values.stack !== undefined) {
-    return targetOf(values.stack, connectionOfStack(values.stack), values);
+    throw new UsageError(
+      'The --stack option is gone: the commands find a connection by its name, in whatever stack it is ' +
+        'deployed. Pass --connection NAME (the connectionName it was deployed with).',
+    );
   }
   const connectionName = checkedConnectionName(values.connection ?? DEFAULT_CONNECTION);
-  return targetOf(connectionNames(connectionName).stack, connectionName, values);
-}
-
-function targetOf(stackName: string, connectionName: string | undefined, values: TargetValues): Target {
   const flags = [
     ...(values.connection !== undefined ? ['--connection', values.connection] : []),
-    ...(values.stack !== undefined ? ['--stack', values.stack] : []),
     ...(values.region !== undefined ? ['--region', values.region] : []),
     ...(values.profile !== undefined ? ['--profile', values.profile] : []),
   ];
   return {
-    stackName,
     connectionName,
-    names: connectionName === undefined ? undefined : connectionNames(connectionName),
+    names: connectionNames(connectionName),
     region: values.region,
     profile: values.profile,
     flags,
@@ -123,17 +114,6 @@ function checkedConnectionName(name: string): string {
     throw new UsageError(error instanceof Error ? error.message : 'Invalid connection name.');
   }
   return name;
-}
-
-function connectionOfStack(stackName: string): string | undefined {
-  const candidate = STACK_NAME_PATTERN.exec(stackName)?.[1];
-  if (candidate === undefined) return undefined;
-  try {
-    assertValidConnectionName(candidate);
-    return candidate;
-  } catch {
-    return undefined;
-  }
 }
 
 /** A command line to copy, e.g. `npm run connect -- --code <new code> --connection crm-eu`. */

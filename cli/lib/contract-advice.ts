@@ -2,21 +2,25 @@ import { DATA_CENTRE_IDS, dataCentreOfAccountsUrl } from '../../functions/lib/da
 import { CONTRACT_ERROR_NAMES, type ContractErrorName } from '../../functions/lib/errors.js';
 import { commandLine, type Target } from './args.js';
 import { CliError } from './cli-error.js';
+import type { Connection } from './connection.js';
 import { EXIT_CODES, type ExitCode } from './exit-codes.js';
 import { apiConsole, describeDataCentre } from './output.js';
-import type { ConnectionStack } from './stack.js';
 
 /** What a failed exchange means for the operator, per contract error. */
 export interface AdviceContext {
   readonly target: Target;
-  /** The accounts server the stack was deployed with, when it could be read. */
+  /** The accounts server the connection was deployed with, when it could be read. */
   readonly accountsUrl: string | undefined;
   readonly credentialsSecretName: string;
 }
 
-/** The context of a connection's stack; the accounts server once a status answer has named it. */
-export function adviceFor(stack: ConnectionStack, accountsUrl: string | undefined): AdviceContext {
-  return { target: stack.target, accountsUrl, credentialsSecretName: stack.outputs.credentialsSecretName };
+/** The context of a connection; the accounts server once a status answer has named it. */
+export function adviceFor(connection: Connection, accountsUrl: string | undefined): AdviceContext {
+  return {
+    target: connection.target,
+    accountsUrl,
+    credentialsSecretName: connection.target.names.credentialsSecret,
+  };
 }
 
 interface Advice {
@@ -45,11 +49,11 @@ const ADVICE: Readonly<Record<ContractErrorName, Advice>> = {
     exitCode: EXIT_CODES.userError,
     headline:
       'Zoho rejected the client id or client secret (InvalidClientError): they are wrong, or the Self Client ' +
-      "belongs to another data centre than this stack's.",
+      "belongs to another data centre than this connection's.",
     nextSteps: (context) => [
       `Copy the client id and secret from Self Client > Client Secret in ${apiConsole(context.accountsUrl)} ` +
         `and run again with them (they replace the stored ones): ${withClient(context)}`,
-      `This stack was deployed for ${describeDataCentre(context.accountsUrl) ?? 'an unknown data centre'}. If the Self ` +
+      `This connection was deployed for ${describeDataCentre(context.accountsUrl) ?? 'an unknown data centre'}. If the Self ` +
         `Client lives in another one, redeploy for it: ${redeploy(context, `<${DATA_CENTRE_IDS.join('|')}>`)}, ` +
         'then connect with a code from that data centre.',
     ],

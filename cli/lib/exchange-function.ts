@@ -4,11 +4,13 @@ import type {
   DisconnectResult,
   OperatorEvent,
 } from '../../functions/lib/connection-status.js';
+import { DATA_CENTRE_IDS } from '../../functions/lib/data-centres.js';
 import { hasErrorName } from '../../functions/lib/errors.js';
 import { commandLine } from './args.js';
 import { awsFailure } from './aws-errors.js';
 import { CliError } from './cli-error.js';
 import type { CliClients } from './clients.js';
+import type { Connection } from './connection.js';
 import {
   type AdviceContext,
   exchangeFailure,
@@ -23,7 +25,6 @@ import {
   readDisconnectResult,
   readExchangeAnswer,
 } from './function-answers.js';
-import type { ConnectionStack } from './stack.js';
 
 /** The exchange function's grant-code event (contract): the client only when it must be stored. */
 export interface ExchangeRequest {
@@ -41,36 +42,36 @@ type InvokeOutcome =
 /** Asks the exchange function for the connection's state: the only way an operator learns it. */
 export async function requestStatus(
   clients: CliClients,
-  stack: ConnectionStack,
+  connection: Connection,
   advice: AdviceContext,
 ): Promise<ConnectionStatus> {
-  const outcome = await invoke(clients, stack, 'status', { status: true });
+  const outcome = await invoke(clients, connection, 'status', { status: true });
   if (outcome.kind === 'failed') {
     throw operatorFailure('status', outcome.errorType, outcome.errorMessage, advice);
   }
-  return readConnectionStatus(outcome.payload) ?? unreadable(stack, 'status', advice);
+  return readConnectionStatus(outcome.payload) ?? unreadable(connection, 'status', advice);
 }
 
 /** Has the function revoke the refresh token at Zoho, clear the tokens and cancel any follow-up. */
 export async function requestDisconnect(
   clients: CliClients,
-  stack: ConnectionStack,
+  connection: Connection,
   advice: AdviceContext,
 ): Promise<DisconnectResult> {
-  const outcome = await invoke(clients, stack, 'disconnect', { disconnect: true });
+  const outcome = await invoke(clients, connection, 'disconnect', { disconnect: true });
   if (outcome.kind === 'failed') {
     throw operatorFailure('disconnect', outcome.errorType, outcome.errorMessage, advice);
   }
-  return readDisconnectResult(outcome.payload) ?? unreadable(stack, 'disconnect', advice);
+  return readDisconnectResult(outcome.payload) ?? unreadable(connection, 'disconnect', advice);
 }
 
 export async function requestExchange(
   clients: CliClients,
-  stack: ConnectionStack,
+  connection: Connection,
   request: ExchangeRequest,
   advice: AdviceContext,
 ): Promise<ExchangeAnswer> {
-  const outcome = await invoke(clients, stack, 'exchange', request);
+  const outcome = await invoke(clients, connection, 'exchange', request);
   if (outcome.kind === 'failed') throw exchangeFailure(outcome.errorType, outcome.errorMessage, advice);
   const answer = readExchangeAnswer(outcome.payload);
   // The exchange may well have gone through: the advice points to status, which tells without a code.
@@ -83,7 +84,7 @@ export async function requestExchange(
 /** Synchronous, so that the answer (or the function's error) comes back to the operator. */
 async function invoke(
   clients: CliClients,
-  stack: ConnectionStack,
+  connection: Connection,
   request: Request,
   event: ExchangeRequest | OperatorEvent,
 ): Promise<InvokeOutcome> {
@@ -91,13 +92,13 @@ async function invoke(
   try {
     output = await clients.lambda.send(
       new InvokeCommand({
-        FunctionName: stack.outputs.exchangeFunctionName,
+        FunctionName: connection.target.names.exchangeFunction,
         InvocationType: 'RequestResponse',
         Payload: new TextEncoder().encode(JSON.stringify(event)),
       }),
     );
   } catch (error) {
-    throw invokeFailure(error, stack, request);
+    throw invokeFailure(error, connection, request, clients);
   }
   const payload = parsePayload(output.Payload);
   if (output.FunctionError) {
@@ -122,32 +123,55 @@ const UNCERTAIN: Readonly<Record<Request, (status: string) => string[]>> = {
   ],
 };
 
-function invokeFailure(error: unknown, stack: ConnectionStack, request: Request): CliError {
-  const functionName = stack.outputs.exchangeFunctionName;
+function invokeFailure(
+  error: unknown,
+  connection: Connection,
+  request: Request,
+  clients: CliClients,
+): CliError {
+  const { target, region } = connection;
+  const functionName = target.names.exchangeFunction;
+  // Lambda answers 404 ResourceNotFoundException: no connection of that name in this account and region.
   if (hasErrorName(error, 'ResourceNotFoundException')) {
-    return new CliError(`The exchange function ${functionName} named by the stack does not exist.`, {
-      exitCode: EXIT_CODES.userError,
-      nextSteps: ['Deploy the stack again (npx cdk deploy) to restore it, then run the command again.'],
-      cause: error,
-    });
+    const profile = target.profile === undefined ? '' : ` with profile ${target.profile}`;
+    return new CliError(
+      `No connection "${target.connectionName}" in region ${region ?? '(not set)'}${profile}: ` +
+        `its exchange function ${functionName} does not exist.`,
+      {
+        exitCode: EXIT_CODES.userError,
+        nextSteps: [
+          'If it is deployed in another region or account, pass --region REGION and --profile PROFILE ' +
+            '(or set AWS_REGION, AWS_PROFILE).',
+          'If the connection has another name, pass --connection NAME (the connectionName it was deployed with).',
+          'If it is not deployed yet, or was deployed by a version whose exchange function had no fixed name, ' +
+            `deploy it: npx cdk deploy -c dataCenter=<${DATA_CENTRE_IDS.join('|')}> ` +
+            `-c connectionName=${target.connectionName}, or deploy your own stack that holds the ZohoConnection.`,
+        ],
+        cause: error,
+      },
+    );
   }
   const failure = awsFailure(error, {
+    service: 'AWS Lambda',
     action: `invoke the exchange function ${functionName}`,
-    region: stack.region,
-    profile: stack.target.profile,
+    permission: `lambda:InvokeFunction on ${functionName}`,
+    region,
+    profile: target.profile,
+    timeouts: clients.timeouts,
+    requestTimeoutMs: clients.timeouts.invokeMs,
   });
   if (failure.exitCode !== EXIT_CODES.serviceError) return failure;
   return new CliError(failure.message, {
     exitCode: failure.exitCode,
     details: failure.details,
     cause: error,
-    nextSteps: UNCERTAIN[request](commandLine('status', stack.target)),
+    nextSteps: [...failure.nextSteps, ...UNCERTAIN[request](commandLine('status', target))],
   });
 }
 
-function unreadable(stack: ConnectionStack, request: OperatorRequest, advice: AdviceContext): never {
+function unreadable(connection: Connection, request: OperatorRequest, advice: AdviceContext): never {
   throw new CliError(
-    `The exchange function ${stack.outputs.exchangeFunctionName} gave an answer to the ${request} request that these commands do not understand.`,
+    `The exchange function ${connection.target.names.exchangeFunction} gave an answer to the ${request} request that these commands do not understand.`,
     {
       exitCode: EXIT_CODES.userError,
       nextSteps: [

@@ -5,7 +5,7 @@
  * | code | meaning |
  * |---|---|
  * | 0 | done; for `status`: connected and healthy |
- * | 1 | you must change something first: bad arguments, an invalid grant code or client, the stack not deployed, not connected, no AWS credentials or permission, confirmation refused |
+ * | 1 | you must change something first: bad arguments, an invalid grant code or client, the connection not deployed, not connected, no AWS credentials or permission, confirmation refused |
  * | 2 | a service failed in a way that may pass: Zoho unavailable or rate limited, AWS throttling or network errors. Retry later |
  * | 3 | `status` only: something needs attention (reconnect needed, expired token, failing refreshes, an alarm in ALARM, schedule disabled) |
  */

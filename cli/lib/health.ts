@@ -7,7 +7,6 @@ export type Health = 'healthy' | 'not-connected' | 'needs-attention';
 
 export interface HealthContext {
   readonly target: Target;
-  readonly refreshFunctionName: string;
   readonly now: Date;
 }
 
@@ -59,8 +58,9 @@ function connectedProblems(status: ConnectionStatus, context: HealthContext): st
   if (expiresAt !== undefined && Date.parse(expiresAt) <= context.now.getTime()) {
     problems.push(
       `The access token expired ${plural(-minutesUntil(expiresAt, context.now), 'minute')} ago, so refreshes are ` +
-        `failing or not running: see ${RUNBOOK}. To try a refresh now: aws lambda invoke --function-name ` +
-        `${context.refreshFunctionName} --cli-binary-format raw-in-base64-out --payload '{"force": true}' /dev/stdout`,
+        `failing or not running: see ${RUNBOOK}. To try a refresh now, invoke the connection's refresh function ` +
+        `(described "Refreshes the Zoho access token (connection ${context.target.connectionName})" in the Lambda ` +
+        `console) with {"force": true}; its log is ${context.target.names.logGroupPrefix}/refresh.`,
     );
   }
   const failedAt = status.last_failure_at;

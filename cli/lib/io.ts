@@ -1,3 +1,4 @@
+import { existsSync, realpathSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
@@ -83,5 +84,8 @@ function ask(streams: TerminalStreams, question: string, secret: boolean): Promi
 /** True when this module file is the script node (or tsx) was started with. */
 export function isMainModule(importMetaUrl: string): boolean {
   const script = process.argv[1];
-  return script !== undefined && importMetaUrl === pathToFileURL(script).href;
+  if (script === undefined) return false;
+  // npm runs a package's bin through a symlink in node_modules/.bin.
+  const resolved = existsSync(script) ? realpathSync(script) : script;
+  return importMetaUrl === pathToFileURL(resolved).href;
 }

@@ -50,11 +50,10 @@ export function apiConsole(accountsUrl: string | undefined): string {
     : 'the Zoho API Console of your data centre (e.g. https://api-console.zoho.eu)';
 }
 
-/** `connection "crm-eu" (stack ZohoTokenKeeper-crm-eu, region eu-west-1)`. */
+/** `connection "crm-eu" (region eu-west-1)`. */
 export function describeTarget(
-  target: { readonly connectionName: string | undefined; readonly stackName: string },
+  target: { readonly connectionName: string },
   region: string | undefined,
 ): string {
-  const connection = target.connectionName === undefined ? '' : `connection "${target.connectionName}" `;
-  return `${connection}(stack ${target.stackName}, region ${region ?? 'not set'})`;
+  return `connection "${target.connectionName}" (region ${region ?? 'not set'})`;
 }

@@ -1,20 +1,21 @@
 import type { ConnectionState, ConnectionStatus } from '../../functions/lib/connection-status.js';
-import { stackAlarms } from './alarms.js';
+import { connectionAlarms } from './alarms.js';
 import { awsFailure } from './aws-errors.js';
 import type { CliClients } from './clients.js';
+import type { Connection } from './connection.js';
 import { adviceFor } from './contract-advice.js';
 import { requestStatus } from './exchange-function.js';
 import { assessHealth, type Health } from './health.js';
 import { describeDataCentre, minutesUntil } from './output.js';
-import type { ConnectionStack } from './stack.js';
 
 /**
  * Everything `status` shows, and its `--json` form. Built from the exchange function's status
  * answer, which holds no token or secret; a client id is an identifier shown in the API Console.
  */
 export interface StatusReport {
-  readonly connection: string | null;
-  readonly stack: string;
+  readonly connection: string;
+  /** The function asked, by its fixed name: whichever stack the connection is deployed in. */
+  readonly exchange_function: string;
   readonly region: string | null;
   readonly health: Health;
   readonly connection_state: ConnectionState;
@@ -45,28 +46,27 @@ export interface StatusReport {
   readonly actions: readonly string[];
 }
 
-export async function gatherStatus(clients: CliClients, stack: ConnectionStack): Promise<StatusReport> {
-  const { outputs, target } = stack;
+export async function gatherStatus(clients: CliClients, connection: Connection): Promise<StatusReport> {
+  const { target } = connection;
   const [status, alarms] = await Promise.all([
-    requestStatus(clients, stack, adviceFor(stack, undefined)),
-    stackAlarms(clients, target.stackName).catch((error: unknown) => {
+    requestStatus(clients, connection, adviceFor(connection, undefined)),
+    connectionAlarms(clients, target.names.alarms).catch((error: unknown) => {
       throw awsFailure(error, {
-        action: `list the alarms of the stack ${target.stackName}`,
-        region: stack.region,
+        service: 'Amazon CloudWatch',
+        action: `read the alarms of connection "${target.connectionName}" (DescribeAlarms)`,
+        permission: 'cloudwatch:DescribeAlarms',
+        region: connection.region,
         profile: target.profile,
+        timeouts: clients.timeouts,
       });
     }),
   ]);
   const now = clients.now();
-  const { health, actions } = assessHealth(status, alarms, {
-    target,
-    refreshFunctionName: outputs.refreshFunctionName,
-    now,
-  });
+  const { health, actions } = assessHealth(status, alarms, { target, now });
   return {
-    connection: target.connectionName ?? null,
-    stack: target.stackName,
-    region: stack.region ?? null,
+    connection: target.connectionName,
+    exchange_function: target.names.exchangeFunction,
+    region: connection.region ?? null,
     health,
     ...describeConnection(status),
     token: status.expires_at

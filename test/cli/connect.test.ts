@@ -1,4 +1,3 @@
-import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { InvokeCommand } from '@aws-sdk/client-lambda';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { run } from '../../cli/connect.js';
@@ -47,7 +46,7 @@ describe('connect: arguments', () => {
     expect(exitCode).toBe(EXIT_CODES.userError);
     expect(io.err.join('\n')).toContain('No grant code: pass --code CODE or set ZOHO_GRANT_CODE.');
     expect(io.err.join('\n')).toContain('Usage: npm run connect -- --code <grant code>');
-    expect(deployment.cloudFormation.calls()).toHaveLength(0);
+    expect(deployment.lambda.calls()).toHaveLength(0);
   });
 
   it('GIVEN a mistyped flag carrying the code WHEN run THEN it names the flag, never the code, and exits 1', async () => {
@@ -69,13 +68,18 @@ describe('connect: arguments', () => {
     expectNoSecret(io);
   });
 
-  it('GIVEN both --connection and --stack WHEN run THEN it exits 1 with the usage', async () => {
+  it('GIVEN the retired --stack option WHEN run THEN it says to pass --connection and exits 1 with the usage', async () => {
     const io = fakeIo();
 
-    const exitCode = await connect(['--code', GRANT_CODE, '--connection', 'a', '--stack', 'b'], io);
+    const exitCode = await connect(['--code', GRANT_CODE, '--stack', 'MyAppStack'], io);
 
     expect(exitCode).toBe(EXIT_CODES.userError);
-    expect(io.err[0]).toBe('Error: Give --connection or --stack, not both.');
+    expect(io.err[0]).toBe(
+      'Error: The --stack option is gone: the commands find a connection by its name, in whatever stack it is ' +
+        'deployed. Pass --connection NAME (the connectionName it was deployed with).',
+    );
+    expect(io.err.join('\n')).toContain('Usage: npm run connect');
+    expect(deployment.lambda.calls()).toHaveLength(0);
   });
 
   it('GIVEN something that is not a grant code WHEN run THEN it is refused before any AWS call', async () => {
@@ -83,7 +87,7 @@ describe('connect: arguments', () => {
 
     expect(await connect(['--code', CLIENT_SECRET], io)).toBe(EXIT_CODES.userError);
     expect(io.err[0]).toContain('does not look like a Zoho grant code');
-    expect(deployment.cloudFormation.calls()).toHaveLength(0);
+    expect(deployment.lambda.calls()).toHaveLength(0);
     expectNoSecret(io);
   });
 
@@ -112,7 +116,7 @@ describe('connect: client and code', () => {
     }
     expect(io.out).toEqual([
       `Exchanging the grant code through ${EXCHANGE_FUNCTION} ...`,
-      'Connected connection "default" (stack ZohoTokenKeeper-default, region eu-west-1).',
+      'Connected connection "default" (region eu-west-1).',
       '  Data centre:      Europe (https://accounts.zoho.eu)',
       '  API domain:       https://www.zohoapis.eu',
       '  Scope:            ZohoCRM.modules.ALL',
@@ -275,7 +279,7 @@ describe('connect: failures of the exchange function', () => {
       expected: [
         'Self Client > Client Secret',
         'ZOHO_CLIENT_ID=<client id> ZOHO_CLIENT_SECRET=<client secret> npm run connect',
-        'This stack was deployed for Europe (https://accounts.zoho.eu)',
+        'This connection was deployed for Europe (https://accounts.zoho.eu)',
         'npx cdk deploy -c dataCenter=<us|eu|in|au|jp|ca|sa|uk|cn|ae> -c connectionName=default',
       ],
     },
@@ -356,7 +360,7 @@ describe('connect: failures of the exchange function', () => {
 });
 
 describe('connect: AWS side', () => {
-  it('GIVEN no stack in the region WHEN connecting with --region and --profile THEN it names them and exits 1', async () => {
+  it('GIVEN no such connection in the region WHEN connecting with --region and --profile THEN it names them and exits 1', async () => {
     const io = fakeIo();
 
     const exitCode = await connect(
@@ -366,13 +370,17 @@ describe('connect: AWS side', () => {
 
     expect(exitCode).toBe(EXIT_CODES.userError);
     const err = io.err.join('\n');
-    expect(err).toContain('No stack named ZohoTokenKeeper-crm in region us-east-2 with profile ops.');
+    expect(io.err[0]).toBe(
+      'Error: No connection "crm" in region us-east-2 with profile ops: its exchange function ' +
+        'zoho-token-keeper-crm-exchange does not exist.',
+    );
     expect(err).toContain('pass --region REGION and --profile PROFILE');
+    expect(err).toContain('pass --connection NAME');
     expect(err).toContain('-c connectionName=crm');
   });
 
   it('GIVEN no AWS credentials WHEN connecting THEN it says how to provide them and exits 1', async () => {
-    deployment.cloudFormation.on(DescribeStacksCommand).rejects(
+    deployment.lambda.on(InvokeCommand).rejects(
       Object.assign(new Error('Could not load credentials from any providers'), {
         name: 'CredentialsProviderError',
       }),
@@ -406,11 +414,11 @@ describe('connect: AWS side', () => {
   it('GIVEN --region and --profile WHEN the clients are built THEN every client gets them, Lambda makes one attempt, and there is no secret or schedule client', async () => {
     const clients = createClients({ region: 'ap-south-1', profile: 'ops' });
 
-    for (const client of [clients.cloudFormation, clients.lambda, clients.cloudWatch]) {
+    for (const client of [clients.lambda, clients.cloudWatch]) {
       expect(await client.config.region()).toBe('ap-south-1');
       expect((client.config as { profile?: string }).profile).toBe('ops');
     }
     expect(await clients.lambda.config.maxAttempts()).toBe(1);
-    expect(Object.keys(clients).sort()).toEqual(['cloudFormation', 'cloudWatch', 'lambda', 'now']);
+    expect(Object.keys(clients).sort()).toEqual(['cloudWatch', 'lambda', 'now', 'timeouts']);
   });
 });

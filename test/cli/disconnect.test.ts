@@ -1,16 +1,8 @@
-import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { InvokeCommand } from '@aws-sdk/client-lambda';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { run } from '../../cli/disconnect.js';
 import { EXIT_CODES } from '../../cli/lib/exit-codes.js';
-import {
-  CLIENT_ID,
-  CLIENT_SECRET,
-  FakeDeployment,
-  SCHEDULE_NAME,
-  SECRET_VALUES,
-  stackMissing,
-} from './fake-deployment.js';
+import { CLIENT_ID, CLIENT_SECRET, FakeDeployment, SCHEDULE_NAME, SECRET_VALUES } from './fake-deployment.js';
 import type { FakeConnection } from './fake-exchange-function.js';
 import { type FakeIo, fakeIo } from './fake-io.js';
 
@@ -52,7 +44,7 @@ describe('disconnect: confirmation', () => {
       'Error: Refusing to disconnect without confirmation: there is no terminal to ask.',
     );
     expect(io.err.join('\n')).toContain('npm run disconnect -- --yes');
-    expect(deployment.cloudFormation.calls()).toHaveLength(0);
+    expect(deployment.lambda.calls()).toHaveLength(0);
     expectNothingChanged();
   });
 
@@ -61,7 +53,7 @@ describe('disconnect: confirmation', () => {
 
     expect(await disconnect([], io)).toBe(EXIT_CODES.userError);
     expect(io.out).toEqual([
-      'This disconnects connection "default" (stack ZohoTokenKeeper-default, region eu-west-1):',
+      'This disconnects connection "default" (region eu-west-1):',
       '  - revoke its refresh token at https://accounts.zoho.eu, and every access token made from it;',
       '  - clear the stored tokens (the client id and secret are kept);',
       '  - cancel any pending follow-up refresh.',
@@ -204,12 +196,11 @@ describe('disconnect: through the exchange function', () => {
     expect(deployment.lambda.commandCalls(InvokeCommand)).toHaveLength(2);
   });
 
-  it('GIVEN the stack is missing WHEN disconnecting THEN it exits 1 without asking the function anything', async () => {
-    deployment.cloudFormation.on(DescribeStacksCommand).rejects(stackMissing('ZohoTokenKeeper-default'));
+  it('GIVEN no such connection WHEN disconnecting THEN it exits 1 having asked no function anything', async () => {
     const io = fakeIo();
 
-    expect(await disconnect(['--yes'], io)).toBe(EXIT_CODES.userError);
-    expect(io.err[0]).toContain('No stack named ZohoTokenKeeper-default');
+    expect(await disconnect(['--yes', '--connection', 'crm-eu'], io)).toBe(EXIT_CODES.userError);
+    expect(io.err[0]).toContain('No connection "crm-eu" in region eu-west-1');
     expect(deployment.events).toEqual([]);
   });
 });

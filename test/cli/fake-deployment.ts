@@ -1,9 +1,4 @@
 import {
-  CloudFormationClient,
-  DescribeStacksCommand,
-  ListStackResourcesCommand,
-} from '@aws-sdk/client-cloudformation';
-import {
   CloudWatchClient,
   DescribeAlarmsCommand,
   type MetricAlarm,
@@ -15,13 +10,9 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { FakeExchangeFunction, FunctionFailure } from './fake-exchange-function.js';
 
-export const STACK_NAME = 'ZohoTokenKeeper-default';
-export const EXCHANGE_FUNCTION = 'ZohoTokenKeeper-default-Exchange1234';
-export const REFRESH_FUNCTION = 'ZohoTokenKeeper-default-Refresh5678';
+export const EXCHANGE_FUNCTION = 'zoho-token-keeper-default-exchange';
 export const CREDENTIALS_NAME = 'zoho-token-keeper/default/credentials';
-export const CREDENTIALS_ARN = `arn:aws:secretsmanager:eu-west-1:123456789012:secret:${CREDENTIALS_NAME}-AbCdEf`;
 export const ACCESS_TOKEN_NAME = 'zoho-token-keeper/default/access-token';
-export const ACCESS_TOKEN_ARN = `arn:aws:secretsmanager:eu-west-1:123456789012:secret:${ACCESS_TOKEN_NAME}-GhIjKl`;
 export const SCHEDULE_NAME = 'zoho-token-keeper-default-refresh';
 export const ALARM_NAMES = [
   'zoho-token-keeper-default-refresh-failed',
@@ -39,27 +30,15 @@ export const ACCESS_TOKEN = '1000.access0123456789abcdef.access0123456789abcdef'
 /** Values that must never appear in any output. */
 export const SECRET_VALUES = [CLIENT_SECRET, GRANT_CODE, REFRESH_TOKEN, NEW_REFRESH_TOKEN, ACCESS_TOKEN];
 
-const OUTPUTS: Record<string, string> = {
-  ExchangeFunctionName: EXCHANGE_FUNCTION,
-  RefreshFunctionName: REFRESH_FUNCTION,
-  CredentialsSecretName: CREDENTIALS_NAME,
-  CredentialsSecretArn: CREDENTIALS_ARN,
-  AccessTokenSecretName: ACCESS_TOKEN_NAME,
-  AccessTokenSecretArn: ACCESS_TOKEN_ARN,
-  RefreshScheduleName: SCHEDULE_NAME,
-  DashboardName: STACK_NAME,
-  ExchangeCommand: `aws lambda invoke --function-name ${EXCHANGE_FUNCTION} ...`,
-};
-
 export type EventKind = 'status' | 'disconnect' | 'exchange';
 
 /**
- * One deployed connection in memory: the stack and its outputs (CloudFormation), the alarms, and
- * the exchange function (fake-exchange-function.ts) behind Lambda Invoke. Secrets Manager and
+ * One deployed connection in memory, found as the commands find it, by fixed names: its alarms and
+ * its exchange function (fake-exchange-function.ts) behind Lambda Invoke; any other function name
+ * is answered with ResourceNotFoundException, as Lambda does. Secrets Manager and
  * Scheduler are mocked too, answering nothing, so that any call the commands make to them shows.
  */
 export class FakeDeployment {
-  readonly cloudFormation = mockClient(CloudFormationClient);
   readonly lambda = mockClient(LambdaClient);
   readonly cloudWatch = mockClient(CloudWatchClient);
   readonly secretsManager = mockClient(SecretsManagerClient);
@@ -77,26 +56,12 @@ export class FakeDeployment {
   constructor(now: () => Date = () => new Date()) {
     this.exchangeFunction = new FakeExchangeFunction('https://accounts.zoho.eu', SCHEDULE_NAME, now);
     this.exchangeFunction.nextRefreshToken = NEW_REFRESH_TOKEN;
-    this.cloudFormation.on(DescribeStacksCommand).rejects(stackMissing('another stack'));
-    this.cloudFormation.on(DescribeStacksCommand, { StackName: STACK_NAME }).resolves({
-      Stacks: [
-        {
-          StackName: STACK_NAME,
-          StackStatus: 'UPDATE_COMPLETE',
-          CreationTime: new Date('2026-11-01T00:00:00Z'),
-          Outputs: Object.entries(OUTPUTS).map(([OutputKey, OutputValue]) => ({ OutputKey, OutputValue })),
-        },
-      ],
-    });
-    this.cloudFormation.on(ListStackResourcesCommand).resolves({
-      StackResourceSummaries: [
-        ...ALARM_NAMES.map((name) => resource('AWS::CloudWatch::Alarm', name)),
-        resource('AWS::Lambda::Function', EXCHANGE_FUNCTION),
-      ],
-    });
     this.cloudWatch.on(DescribeAlarmsCommand).callsFake((input: { AlarmNames?: string[] }) => ({
       MetricAlarms: this.alarms.filter((alarm) => input.AlarmNames?.includes(alarm.AlarmName ?? '')),
     }));
+    this.lambda.on(InvokeCommand).callsFake((input: { FunctionName?: string }) => {
+      throw functionMissing(input.FunctionName ?? '');
+    });
     this.lambda
       .on(InvokeCommand, { FunctionName: EXCHANGE_FUNCTION })
       .callsFake((input: { Payload?: Uint8Array }) => this.invoke(decode(input.Payload)));
@@ -159,13 +124,7 @@ export class FakeDeployment {
   }
 
   restore(): void {
-    for (const mock of [
-      this.cloudFormation,
-      this.lambda,
-      this.cloudWatch,
-      this.secretsManager,
-      this.scheduler,
-    ]) {
+    for (const mock of [this.lambda, this.cloudWatch, this.secretsManager, this.scheduler]) {
       mock.restore();
     }
   }
@@ -197,20 +156,12 @@ function kindOf(event: Record<string, unknown>): EventKind {
   return 'exchange';
 }
 
-export function stackMissing(stackName: string): Error {
-  return Object.assign(new Error(`Stack with id ${stackName} does not exist`), {
-    name: 'ValidationException',
-  });
-}
-
-function resource(type: string, physicalId: string) {
-  return {
-    LogicalResourceId: physicalId.replace(/[^A-Za-z0-9]/g, ''),
-    PhysicalResourceId: physicalId,
-    ResourceType: type,
-    ResourceStatus: 'CREATE_COMPLETE' as const,
-    LastUpdatedTimestamp: new Date('2026-11-01T00:00:00Z'),
-  };
+/** Lambda's answer to an Invoke of a function that does not exist, as the SDK reports it. */
+export function functionMissing(functionName: string): Error {
+  return Object.assign(
+    new Error(`Function not found: arn:aws:lambda:eu-west-1:123456789012:function:${functionName}`),
+    { name: 'ResourceNotFoundException' },
+  );
 }
 
 function encode(value: unknown): Uint8Array {

@@ -8,7 +8,6 @@ import {
   CLIENT_ID,
   EXCHANGE_FUNCTION,
   FakeDeployment,
-  REFRESH_FUNCTION,
   SCHEDULE_NAME,
   SECRET_VALUES,
 } from './fake-deployment.js';
@@ -47,7 +46,7 @@ describe('status: connection states', () => {
 
     expect(exitCode).toBe(EXIT_CODES.ok);
     expect(io.out).toEqual([
-      'Connection "default" (stack ZohoTokenKeeper-default, region eu-west-1): connected, healthy',
+      'Connection "default" (region eu-west-1): connected, healthy',
       '  State:            connected',
       `  Client:           ${CLIENT_ID} (id and secret stored)`,
       '  Data centre:      Europe (https://accounts.zoho.eu)',
@@ -131,7 +130,10 @@ describe('status: needs attention', () => {
     expect(out).toContain('Token expires:    2026-11-30T09:00:00.000Z (expired 5 minutes ago)');
     expect(out).toContain('The access token expired 5 minutes ago');
     expect(out).toContain('the README, "Alarms: runbook"');
-    expect(out).toContain(`aws lambda invoke --function-name ${REFRESH_FUNCTION}`);
+    expect(out).toContain(
+      'invoke the connection\'s refresh function (described "Refreshes the Zoho access token (connection default)" ' +
+        'in the Lambda console) with {"force": true}; its log is /zoho-token-keeper/default/refresh.',
+    );
   });
 
   it('GIVEN a schedule switched off by hand WHEN asked THEN it flags it and exits 3', async () => {
@@ -216,7 +218,7 @@ describe('status: --json', () => {
     const report = JSON.parse(io.out[0] ?? '') as StatusReport;
     expect(report).toEqual({
       connection: 'default',
-      stack: 'ZohoTokenKeeper-default',
+      exchange_function: EXCHANGE_FUNCTION,
       region: 'eu-west-1',
       health: 'healthy',
       connection_state: 'connected',
@@ -325,7 +327,10 @@ describe('status: failures', () => {
     const io = fakeIo();
 
     expect(await status(['--connection', 'crm-eu'], io)).toBe(EXIT_CODES.userError);
-    expect(io.err[0]).toBe('Error: No stack named ZohoTokenKeeper-crm-eu in region eu-west-1.');
+    expect(io.err[0]).toBe(
+      'Error: No connection "crm-eu" in region eu-west-1: its exchange function zoho-token-keeper-crm-eu-exchange ' +
+        'does not exist.',
+    );
   });
 
   it('GIVEN an invalid connection name WHEN asked THEN it explains the rule and exits 1', async () => {

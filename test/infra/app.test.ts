@@ -1,11 +1,14 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { App, Stack, Token } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DATA_CENTRE_IDS } from '../../functions/lib/data-centres.js';
 import { OPTIONAL_STACK_OUTPUT_KEYS, STACK_OUTPUT_KEYS } from '../../infra/connection-names.js';
-import { createKeeperApp } from '../../infra/keeper-app.js';
+import { createKeeperApp, runKeeperApp } from '../../infra/keeper-app.js';
 import { ZohoTokenKeeperStack } from '../../infra/zoho-token-keeper-stack.js';
 
 const FAST_CONTEXT = { 'aws:cdk:bundling-stacks': [] };
@@ -82,6 +85,75 @@ describe('the CDK app', () => {
     const act = () => createKeeperApp({ context: { ...FAST_CONTEXT, dataCenter: 'europe' } });
     expect(act).toThrow(/Unknown Zoho data centre "europe"/);
     expect(act).toThrow(DATA_CENTRE_IDS.join(', '));
+  });
+
+  it('reads the data centre in any case', () => {
+    const stack = onlyStack(createKeeperApp({ context: { ...FAST_CONTEXT, dataCenter: 'EU' } }));
+    Template.fromStack(stack).allResourcesProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ ZOHO_ACCOUNTS_URL: 'https://accounts.zoho.eu' }) },
+    });
+  });
+
+  it("refuses another data centre's accounts server as accountsUrl, saying which dataCenter to set", () => {
+    const act = () =>
+      createKeeperApp({
+        context: { ...FAST_CONTEXT, dataCenter: 'eu', accountsUrl: 'https://accounts.zoho.com' },
+      });
+    expect(act).toThrow(
+      'accountsUrl https://accounts.zoho.com is the accounts server of the United States data centre ("us"), ' +
+        'but dataCenter is "eu" (https://accounts.zoho.eu). Set dataCenter to "us" and leave accountsUrl out',
+    );
+  });
+
+  it('accepts the data centre its own accounts server as accountsUrl', () => {
+    const app = createKeeperApp({
+      context: { ...FAST_CONTEXT, dataCenter: 'eu', accountsUrl: 'https://accounts.zoho.eu/' },
+    });
+    Template.fromStack(onlyStack(app)).allResourcesProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ ZOHO_ACCOUNTS_URL: 'https://accounts.zoho.eu' }) },
+    });
+  });
+
+  it.each([
+    [{ dataCenter: 'xx' }, 'Error: Unknown Zoho data centre "xx". Use one of:'],
+    [{ connectionName: 'CRM EU' }, 'Error: Invalid connectionName "CRM EU"'],
+    [{ accountsUrl: 'http://accounts.example.com' }, 'Error: accountsUrl "http://accounts.example.com"'],
+    [{ exampleConsumer: 'yes' }, 'Error: Context value exampleConsumer must be true or false, got "yes".'],
+    [
+      { refreshReservedConcurrency: 'one' },
+      'Error: Context value refreshReservedConcurrency must be a whole number >= 0, got "one".',
+    ],
+  ])(
+    'GIVEN the context %j WHEN the app runs THEN it prints one Error line and exits 1',
+    (context, expected) => {
+      const lines: string[] = [];
+
+      const exitCode = runKeeperApp({ context: { ...FAST_CONTEXT, ...context } }, (line) => lines.push(line));
+
+      expect(exitCode).toBe(1);
+      expect(lines).toHaveLength(1);
+      expect(lines[0]?.startsWith(expected)).toBe(true);
+    },
+  );
+
+  it('GIVEN a bad -c dataCenter WHEN cdk runs infra/app.ts THEN stderr holds the message and no stack trace, exit 1', () => {
+    const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
+    const result = spawnSync(process.execPath, ['--import', 'tsx', '--no-warnings', 'infra/app.ts'], {
+      cwd: projectRoot,
+      encoding: 'utf8',
+      env: {
+        ...process.env,
+        CDK_CONTEXT_JSON: JSON.stringify({ dataCenter: 'xx' }),
+        CDK_OUTDIR: mkdtempSync(join(tmpdir(), 'keeper-app-')),
+      },
+    });
+
+    expect(result.status).toBe(1);
+    expect(result.stderr).toBe(
+      `Error: Unknown Zoho data centre "xx". Use one of: ${DATA_CENTRE_IDS.join(', ')} ` +
+        '(the domain of your Zoho account, e.g. "eu" for zoho.eu).\n',
+    );
+    expect(result.stdout).toBe('');
   });
 
   it('targets the CLI account and region when the CLI knows them', () => {

@@ -1,10 +1,12 @@
-import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
+import { execFile, type SpawnSyncReturns, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ConnectionStatus } from '../../functions/lib/connection-status.js';
 import { KEEPER_FUNCTIONS, packageRoot } from '../../infra/function-bundle.js';
+import { cloudWatchResult, LocalAws, lambdaResult } from '../cli/aws-endpoint.js';
 import { type Lock, lockedVersion, lockSubset } from './lock-subset.js';
 
 // Packs this package, installs the tarball into a fresh CDK app shaped like `cdk init app --language
@@ -19,6 +21,7 @@ const MANIFEST: {
   version: string;
   dependencies: Record<string, string>;
   peerDependencies: Record<string, string>;
+  bin: Record<string, string>;
 } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
 
 /** What a user installs next to the package; `typescript-5` serves ts-node, which TypeScript 7 cannot. */
@@ -93,6 +96,7 @@ function synthesise(
 function functions(template: Template): [
   string,
   {
+    FunctionName?: unknown;
     Handler?: string;
     Code?: { S3Key?: unknown };
     Environment?: { Variables?: Record<string, unknown> };
@@ -167,6 +171,8 @@ describe('the packed package in a new CDK app', { timeout: STEP_TIMEOUT_MS }, ()
           integrity,
           dependencies: MANIFEST.dependencies,
           peerDependencies: MANIFEST.peerDependencies,
+          // npm links a package's commands from what the lock file says of it.
+          bin: MANIFEST.bin,
         },
       },
     };
@@ -289,6 +295,67 @@ describe('the packed package in a new CDK app', { timeout: STEP_TIMEOUT_MS }, ()
     );
     expect(JSON.stringify(statements)).not.toContain(String(credentialsSecret));
     expect(consumerId).not.toBe('');
+  });
+
+  it("runs the operator command from the package's bin, finding the connection in the app's own stack by its name", async () => {
+    const { template } = synthesise(
+      app,
+      [join(app, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'bin/app.ts'],
+      join(work, 'cdk.out.bin'),
+    );
+    const exchange = functions(template)
+      .map(([, fn]) => fn.FunctionName)
+      .find((name): name is string => typeof name === 'string' && name.endsWith('-exchange'));
+    const status: ConnectionStatus = {
+      connection_state: 'connected',
+      client_stored: true,
+      accounts_url: 'https://accounts.zoho.eu',
+      api_domain: 'https://www.zohoapis.eu',
+      expires_at: '2999-01-01T00:00:00.000Z',
+      refreshed_at: '2998-12-31T23:40:00.000Z',
+      schedule_name: 'zoho-token-keeper-crm-refresh',
+      schedule_state: 'ENABLED',
+      schedule_expression: 'rate(50 minutes)',
+    };
+    const aws = await LocalAws.start({
+      lambdaInvoke: ({ functionName, event }) =>
+        functionName === exchange && JSON.stringify(event) === '{"status":true}'
+          ? lambdaResult(status)
+          : 'hang',
+      cloudWatch: () => cloudWatchResult({ MetricAlarms: [], CompositeAlarms: [] }),
+    });
+    try {
+      // Asynchronously: the stand-in for AWS answers from this process while the command runs.
+      const stdout = await new Promise<string>((resolve, reject) => {
+        execFile(
+          join(app, 'node_modules', '.bin', 'zoho-token-keeper'),
+          ['status', '--connection', 'crm', '--json'],
+          {
+            cwd: app,
+            env: childEnvironment({
+              AWS_ENDPOINT_URL: aws.url,
+              AWS_REGION: 'eu-west-1',
+              AWS_ACCESS_KEY_ID: 'test',
+              AWS_SECRET_ACCESS_KEY: 'test',
+              AWS_PROFILE: '',
+            }),
+            timeout: STEP_TIMEOUT_MS,
+          },
+          (error, out, err) => (error ? reject(new Error(`${error.message}\n${out}\n${err}`)) : resolve(out)),
+        );
+      });
+
+      expect(exchange).toBe('zoho-token-keeper-crm-exchange');
+      expect(JSON.parse(stdout)).toMatchObject({
+        connection_state: 'connected',
+        exchange_function: exchange,
+      });
+      expect(
+        aws.requests.some((request) => request.path.includes(`/functions/${exchange}/invocations`)),
+      ).toBe(true);
+    } finally {
+      await aws.close();
+    }
   });
 
   it('synthesises with ts-node and TypeScript 5, as older `cdk init` apps run', () => {
