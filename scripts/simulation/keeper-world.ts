@@ -34,7 +34,6 @@ import {
 } from '../../test/sandbox/zoho-sandbox.js';
 import { InMemoryScheduler, InMemorySecretsManager } from '../../test/support/in-memory-aws.js';
 import { SeededRandom } from './random.js';
-import { routeGlobalFetch } from './sandbox-routing.js';
 import type { SimulatedClock } from './simulated-clock.js';
 import { SimulatedTimeouts } from './simulated-timeouts.js';
 
@@ -184,7 +183,7 @@ export class KeeperWorld {
   readonly #runListeners: ((record: RunRecord) => void)[] = [];
   readonly #tokenOrigin = new Map<string, string>();
   readonly #heldAnswers: (() => Promise<void>)[] = [];
-  readonly #restoreGlobalFetch: () => void;
+  readonly #apiTransport: typeof fetch;
   #operatorRuns = 0;
 
   private constructor(
@@ -198,9 +197,8 @@ export class KeeperWorld {
     this.#claimIds = random.fork('claim ids');
     const reserved = options.reservedConcurrency ?? 1;
     this.#slots = reserved > 0 ? reserved : (options.accountConcurrency ?? 10);
-    // Consumers reach Zoho's APIs with the global fetch: those calls are not the keeper's.
-    const apiTransport = inProcessFetch(sandbox, { turns: this.#turns });
-    this.#restoreGlobalFetch = routeGlobalFetch([sandbox.url, SIMULATED_API_DOMAIN], apiTransport);
+    // Consumers reach Zoho's APIs through a transport of their own: those calls are not the keeper's.
+    this.#apiTransport = inProcessFetch(sandbox, { turns: this.#turns });
     this.sandbox.registerClient(SIMULATED_CLIENT);
     this.secrets.create(NAMES.credentialsSecret, {});
     this.secrets.create(NAMES.accessTokenSecret, {});
@@ -339,6 +337,7 @@ export class KeeperWorld {
       now: this.#clock.now,
       // A busy refresh function is waited for, not timed: the runs in progress finish first.
       sleep: () => this.#waitForRuns(),
+      fetch: this.#apiTransport,
     });
   }
 
@@ -411,7 +410,6 @@ export class KeeperWorld {
     this.lambda.restore();
     this.secrets.restore();
     this.scheduler.restore();
-    this.#restoreGlobalFetch();
     await this.sandbox.close();
   }
 
