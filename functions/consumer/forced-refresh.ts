@@ -14,6 +14,7 @@ import {
   ZohoUnavailableError,
 } from '../lib/errors.js';
 import { RefreshFunctionError } from './consumer-errors.js';
+import { loadLambdaModule } from './default-clients.js';
 
 /**
  * `answered`: the refresh function ran (refreshed or not); `busy`: another run holds its only slot,
@@ -56,7 +57,7 @@ export class ForcedRefresh {
   async request(): Promise<ForcedRefreshAnswer> {
     let output: InvokeCommandOutput;
     try {
-      const [client, { InvokeCommand }] = await Promise.all([this.#lambda(), import('./lambda-client.js')]);
+      const [client, { InvokeCommand }] = await Promise.all([this.#lambda(), loadLambdaModule()]);
       output = await client.send(
         new InvokeCommand({
           FunctionName: this.#functionName,

@@ -8,6 +8,7 @@ import {
 import { DeleteScheduleCommand, SchedulerClient, UpdateScheduleCommand } from '@aws-sdk/client-scheduler';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
+import { loadLambdaModule } from '../../functions/consumer/default-clients.js';
 import { ZohoTokenReader } from '../../functions/consumer/index.js';
 import { describeConnection } from '../../functions/exchange/describe-connection.js';
 import { disconnect } from '../../functions/exchange/disconnect.js';
@@ -208,8 +209,10 @@ export class KeeperWorld {
     this.lambda.on(InvokeCommand).callsFake((input: InvokeCommandInput) => this.#invoke(input));
   }
 
-  /** Close it when done: until then the global fetch sends the sandbox's origins to the sandbox. */
   static async start(options: KeeperWorldOptions): Promise<KeeperWorld> {
+    // The consumer library loads the Lambda client's module on its first forced refresh; loaded here,
+    // that first load's real I/O cannot decide the order of simulated events.
+    await loadLambdaModule();
     return new KeeperWorld(
       ZohoSandbox.inProcess({ now: options.clock.nowMs, apiDomain: SIMULATED_API_DOMAIN }),
       options,
