@@ -93,6 +93,8 @@ function describeState(report: StatusReport, now: Date): string {
   switch (report.connection_state) {
     case 'connected':
       return 'connected';
+    case 'failing':
+      return `connected, but the last refresh failed (${report.state_reason ?? 'unknown error'})${since}`;
     case 'not-connected':
       return `not connected${since}`;
     case 'needs-reconnect':

@@ -36,7 +36,9 @@ export function assessHealth(
         `refresh calls Zoho any more. To reconnect, ${connect} (only a new grant code is needed).`,
     );
   }
-  if (status.connection_state === 'connected') actions.push(...connectedProblems(status, context));
+  if (status.connection_state === 'connected' || status.connection_state === 'failing') {
+    actions.push(...connectedProblems(status, context));
+  }
   actions.push(...scheduleProblems(status));
   for (const alarm of alarms) {
     if (alarm.state !== 'ALARM') continue;

@@ -8,14 +8,18 @@
 /**
  * - `not-connected`: no grant code exchanged yet, or disconnected.
  * - `connected`: a refresh token is stored and Zoho has not refused it.
+ * - `failing`: the last refresh attempt failed (Zoho unreachable or rate-limiting, a store error)
+ *   and none has succeeded since; the stored access token may still be valid. The next success
+ *   makes it `connected` again.
  * - `needs-reconnect`: Zoho said the refresh token is revoked or deleted; no run calls Zoho with it
  *   again until a new grant code is exchanged.
  */
-export type ConnectionState = 'not-connected' | 'connected' | 'needs-reconnect';
+export type ConnectionState = 'not-connected' | 'connected' | 'failing' | 'needs-reconnect';
 
 export const CONNECTION_STATES: readonly ConnectionState[] = [
   'not-connected',
   'connected',
+  'failing',
   'needs-reconnect',
 ];
 
