@@ -69,6 +69,16 @@ const ADVICE: Readonly<Record<ContractErrorName, Advice>> = {
       connectAgain(context),
     ],
   },
+  RefreshBudgetExhaustedError: {
+    exitCode: EXIT_CODES.serviceError,
+    headline:
+      'The refresh function refused a forced refresh (RefreshBudgetExhaustedError): forced refreshes have used ' +
+      "their share of the access-token secret's daily write budget.",
+    nextSteps: () => [
+      'Find the consumer that forces refreshes: Zoho rejects its calls for a reason a new token cannot fix ' +
+        '(another data centre, a missing scope, another organisation). Scheduled refreshes go on meanwhile.',
+    ],
+  },
   ZohoUnavailableError: {
     exitCode: EXIT_CODES.serviceError,
     headline: "Zoho's accounts server could not be reached or gave no usable answer (ZohoUnavailableError).",

@@ -8,6 +8,7 @@ import {
   InvalidEventError,
   InvalidGrantCodeError,
   NotConnectedError,
+  RefreshBudgetExhaustedError,
   RefreshTokenRevokedError,
   ZohoRateLimitedError,
   type ZohoTokenKeeperError,
@@ -35,6 +36,7 @@ const CONTRACT_ERRORS: Readonly<Record<ContractErrorName, new (message: string) 
   RefreshTokenRevokedError,
   ZohoRateLimitedError,
   ZohoUnavailableError,
+  RefreshBudgetExhaustedError,
 };
 
 /**

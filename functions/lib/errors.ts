@@ -16,6 +16,7 @@ export const CONTRACT_ERROR_NAMES = [
   'RefreshTokenRevokedError',
   'ZohoRateLimitedError',
   'ZohoUnavailableError',
+  'RefreshBudgetExhaustedError',
 ] as const;
 
 export type ContractErrorName = (typeof CONTRACT_ERROR_NAMES)[number];
@@ -58,6 +59,15 @@ export class ZohoRateLimitedError extends ZohoTokenKeeperError {
 /** Network failure, timeout, 5xx or an unparseable answer, after bounded retries. */
 export class ZohoUnavailableError extends ZohoTokenKeeperError {
   override readonly name = 'ZohoUnavailableError';
+}
+
+/**
+ * A forced refresh was refused: forced refreshes have used their share of the access-token secret's
+ * daily write budget (Secrets Manager keeps at most 100 versions a day). Almost always a consumer
+ * whose calls Zoho rejects for a reason a new token cannot fix (data centre, scope, organisation).
+ */
+export class RefreshBudgetExhaustedError extends ZohoTokenKeeperError {
+  override readonly name = 'RefreshBudgetExhaustedError';
 }
 
 export function isContractError(error: unknown): error is ZohoTokenKeeperError {

@@ -23,6 +23,13 @@ export const METRICS = {
   tokenMinutesLeft: 'TokenMinutesLeft',
   /** Duration of one call to Zoho's accounts server, in milliseconds. */
   zohoLatency: 'ZohoLatency',
+  /**
+   * 1 when a forced refresh was refused because forced refreshes have used their share of the
+   * access-token secret's daily write budget (published by forced runs only).
+   */
+  forcedRefreshRefused: 'ForcedRefreshRefused',
+  /** 1 when a change of the connection's state could not be put on EventBridge. */
+  healthEventNotPublished: 'HealthEventNotPublished',
   /** 1 when an exchange connected, else 0. */
   exchangeSucceeded: 'ExchangeSucceeded',
   /** 1 when an exchange failed, else 0. */
