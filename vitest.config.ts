@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    globalSetup: ['test/global-setup.ts'],
+    globalSetup: ['test/global-setup.ts', 'test/dynalite-setup.ts'],
     // Synth and bundling tests are CPU-bound; two workers match the two-core machines CI runs on.
     maxWorkers: 2,
     testTimeout: 30_000,

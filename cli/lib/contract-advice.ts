@@ -79,6 +79,13 @@ const ADVICE: Readonly<Record<ContractErrorName, Advice>> = {
         '(another data centre, a missing scope, another organisation). Scheduled refreshes go on meanwhile.',
     ],
   },
+  ConnectionBusyError: {
+    exitCode: EXIT_CODES.serviceError,
+    headline:
+      'Another change of this connection was under way (ConnectionBusyError): a refresh storing a token, or ' +
+      'another connect or disconnect. Nothing was changed and the grant code was not used.',
+    nextSteps: () => ['Run the same command again in a minute; the same grant code still works while it has not expired.'],
+  },
   ZohoUnavailableError: {
     exitCode: EXIT_CODES.serviceError,
     headline: "Zoho's accounts server could not be reached or gave no usable answer (ZohoUnavailableError).",

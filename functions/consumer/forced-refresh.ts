@@ -2,6 +2,7 @@ import type { InvokeCommandOutput, LambdaClient } from '@aws-sdk/client-lambda';
 import { ENV } from '../lib/environment.js';
 import {
   ConfigError,
+  ConnectionBusyError,
   type ContractErrorName,
   hasErrorName,
   InvalidClientError,
@@ -37,6 +38,7 @@ const CONTRACT_ERRORS: Readonly<Record<ContractErrorName, new (message: string) 
   ZohoRateLimitedError,
   ZohoUnavailableError,
   RefreshBudgetExhaustedError,
+  ConnectionBusyError,
 };
 
 /**

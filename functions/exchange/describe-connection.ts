@@ -1,10 +1,14 @@
 import type { ConnectionStatus } from '../lib/connection-status.js';
 import { isConnected } from '../lib/documents.js';
 import type { RefreshSchedule, ScheduleState } from '../lib/schedule/refresh-schedule.js';
+import { type StateStore, writesWithin24Hours } from '../lib/store/connection-item.js';
+import { rebuildState } from '../lib/store/rebuild-state.js';
 import type { TokenStore } from '../lib/store/token-store.js';
 
 export interface DescribeDependencies {
+  readonly state: Pick<StateStore, 'read'>;
   readonly store: Pick<TokenStore, 'readCredentials' | 'readTokenRecord'>;
+  readonly now: () => Date;
   readonly schedule: Pick<RefreshSchedule, 'describe' | 'followUpTime'>;
   readonly scheduleName: string;
   /** The accounts server this function is configured with, reported until a connection records its own. */
@@ -12,33 +16,36 @@ export interface DescribeDependencies {
 }
 
 /**
- * What an operator may know about the connection: its state and the non-secret fields of both
- * secrets and of the schedules. Never a token or the client secret.
+ * What an operator may know about the connection: its state from the table (or, before any run
+ * stored one, as the secrets tell it), the non-secret fields of the credentials, and the schedules.
+ * Never a token or the client secret. Reads only: it takes no lease.
  */
 export async function describeConnection(deps: DescribeDependencies): Promise<ConnectionStatus> {
-  const credentials = (await deps.store.readCredentials()).value;
-  const record = (await deps.store.readTokenRecord()).value;
+  const credentials = await deps.store.readCredentials();
+  const item = (await deps.state.read()) ?? (await rebuildState(deps.store));
   const schedule: ScheduleState = await deps.schedule.describe();
   const followUp = await deps.schedule.followUpTime();
-  // A record that says connected next to credentials without a refresh token is a disconnect half-done.
-  const state = record.state === 'connected' && !isConnected(credentials) ? 'not-connected' : record.state;
+  // The table saying connected next to credentials without a refresh token: they were cleared by hand.
+  const state = item.state !== 'not-connected' && !isConnected(credentials) ? 'not-connected' : item.state;
   const connected = state !== 'not-connected';
-  const fields = record.fields;
+  const now = deps.now();
   return withoutUndefined({
     connection_state: state,
-    state_reason: fields.state_reason,
-    state_since: fields.state_since,
+    state_reason: item.stateReason,
+    state_since: item.stateSince,
     client_stored: Boolean(credentials.client_id && credentials.client_secret),
     client_id: credentials.client_id,
     accounts_url: credentials.accounts_url ?? deps.accountsUrl,
-    api_domain: connected ? (record.token?.api_domain ?? credentials.api_domain) : undefined,
+    api_domain: connected ? credentials.api_domain : undefined,
     scope: connected ? credentials.scope : undefined,
     connected_at: connected ? credentials.connected_at : undefined,
-    expires_at: record.token?.expires_at,
-    refreshed_at: record.token?.refreshed_at,
-    last_failure_at: fields.last_failure_at,
-    last_failure_error: fields.last_failure_error,
-    retry_after: fields.retry_after,
+    expires_at: connected ? item.expiresAt : undefined,
+    refreshed_at: connected ? item.refreshedAt : undefined,
+    last_failure_at: item.lastFailureAt,
+    last_failure_error: item.lastFailureError,
+    retry_after: item.retryAfter,
+    token_versions_24h: writesWithin24Hours(item.tokenWrites, now).length,
+    forced_refreshes_24h: writesWithin24Hours(item.forcedWrites, now).length,
     schedule_name: deps.scheduleName,
     schedule_state: schedule.state,
     schedule_expression: schedule.expression,

@@ -1,14 +1,16 @@
 import type { ReplacedRefreshToken } from '../lib/connection-status.js';
 import type { CredentialsDocument, StoredCredentials } from '../lib/documents.js';
 import { NotConnectedError } from '../lib/errors.js';
+import { writesWithin24Hours } from '../lib/store/connection-item.js';
 import type { TokenStore } from '../lib/store/token-store.js';
 import type { ZohoAccountsClient } from '../lib/zoho/accounts-client.js';
 import type { GrantCodeEvent } from './exchange-event.js';
+import { type OperatorLeaseDependencies, takeOperatorLease } from './operator-lease.js';
 
-export interface ExchangeDependencies {
+export interface ExchangeDependencies extends OperatorLeaseDependencies {
   readonly store: Pick<
     TokenStore,
-    'readCredentials' | 'readTokenRecord' | 'replaceCredentials' | 'replaceTokenRecord' | 'putCredentials'
+    'readCredentials' | 'readTokenRecord' | 'putCredentials' | 'putTokenRecord'
   >;
   readonly zoho: Pick<ZohoAccountsClient, 'exchangeGrantCode' | 'revokeRefreshToken'>;
   readonly accountsUrl: string;
@@ -29,82 +31,107 @@ export interface ExchangeResult {
 
 /**
  * Turns a grant code into a stored refresh token and access token, which the next scheduled run
- * refreshes. Nothing is written unless Zoho answered with tokens, so a bad or reused code leaves a
- * working connection as it was; if storing fails half-way, the credentials are put back and the new
- * refresh token is revoked, so a failed exchange changes nothing. A refresh token this one replaces
- * is revoked once the new one is stored, so it neither lingers nor counts against Zoho's limit.
+ * refreshes. It first takes the connection's lease, so that no refresh and no other connect writes
+ * meanwhile: two connects at once run one after the other, and the later one replaces (and revokes)
+ * the refresh token of the earlier. Nothing is written unless Zoho answered with tokens, so a bad or
+ * reused code leaves a working connection as it was; if storing fails half-way, the credentials are
+ * put back and the new refresh token is revoked, so a failed exchange changes nothing. A refresh
+ * token this one replaces is revoked once the new one is stored, at the accounts server that issued it.
  */
 export async function exchangeGrantCode(
   deps: ExchangeDependencies,
   event: GrantCodeEvent,
 ): Promise<ExchangeResult> {
-  const stored = (await deps.store.readCredentials()).value;
-  const clientId = event.client?.clientId ?? stored.client_id;
-  const clientSecret = event.client?.clientSecret ?? stored.client_secret;
-  if (!clientId || !clientSecret) {
-    throw new NotConnectedError(
-      `No Zoho client id and secret: pass "client_id" and "client_secret" in the event, or put them into the ` +
-        `credentials secret ${deps.credentialsSecretId} as {"client_id": "...", "client_secret": "..."}.`,
-    );
-  }
-
-  const grant = await deps.zoho.exchangeGrantCode({ clientId, clientSecret }, event.code);
-  const connectedAt = grant.receivedAt.toISOString();
-  const credentials: CredentialsDocument = {
-    client_id: clientId,
-    client_secret: clientSecret,
-    refresh_token: grant.refreshToken,
-    accounts_url: deps.accountsUrl,
-    api_domain: grant.apiDomain,
-    ...(grant.scope ? { scope: grant.scope } : {}),
-    connected_at: connectedAt,
-  };
-
-  // The credentials go first: they hold the new refresh token, the one thing that cannot be minted
-  // again. A refresh run that sees them ahead of the access token waits for this exchange to finish.
-  let written: { readonly replaced: StoredCredentials; readonly versionId: string } | undefined;
+  const lease = await takeOperatorLease(deps, 'connect');
   try {
-    written = await deps.store.replaceCredentials(() => credentials);
-    await deps.store.replaceTokenRecord((current) => ({
-      token: {
-        access_token: grant.accessToken,
-        api_domain: grant.apiDomain,
-        token_type: grant.tokenType,
-        expires_at: grant.expiresAt.toISOString(),
-        refreshed_at: connectedAt,
-      },
-      fields: {
-        connection_state: 'connected',
-        state_since: connectedAt,
-        connected_at: connectedAt,
-        last_failure_at: current.fields.last_failure_at,
-        last_failure_error: current.fields.last_failure_error,
-      },
-    }));
-  } catch (error) {
-    throw await undoExchange(deps, written, grant.refreshToken, error);
-  }
+    const stored = await deps.store.readCredentials();
+    const clientId = event.client?.clientId ?? stored.client_id;
+    const clientSecret = event.client?.clientSecret ?? stored.client_secret;
+    if (!clientId || !clientSecret) {
+      throw new NotConnectedError(
+        `No Zoho client id and secret: pass "client_id" and "client_secret" in the event, or put them into the ` +
+          `credentials secret ${deps.credentialsSecretId} as {"client_id": "...", "client_secret": "..."}.`,
+      );
+    }
 
-  const replacedToken = written.replaced.refresh_token;
-  const previous =
-    replacedToken && replacedToken !== grant.refreshToken
-      ? await revokeReplaced(deps, replacedToken)
-      : undefined;
-  return {
-    status: 'connected',
-    api_domain: grant.apiDomain,
-    ...(grant.scope ? { scope: grant.scope } : {}),
-    expires_at: grant.expiresAt.toISOString(),
-    ...(previous ? { previous_refresh_token: previous } : {}),
-  };
+    const grant = await deps.zoho.exchangeGrantCode({ clientId, clientSecret }, event.code);
+    const connectedAt = grant.receivedAt.toISOString();
+    const credentials: CredentialsDocument = {
+      client_id: clientId,
+      client_secret: clientSecret,
+      refresh_token: grant.refreshToken,
+      accounts_url: deps.accountsUrl,
+      api_domain: grant.apiDomain,
+      ...(grant.scope ? { scope: grant.scope } : {}),
+      connected_at: connectedAt,
+    };
+    const token = {
+      access_token: grant.accessToken,
+      api_domain: grant.apiDomain,
+      token_type: grant.tokenType,
+      expires_at: grant.expiresAt.toISOString(),
+      refreshed_at: connectedAt,
+    };
+
+    // The credentials go first: they hold the new refresh token, the one thing that cannot be minted again.
+    let credentialsWritten = false;
+    let versionId: string;
+    try {
+      await deps.store.putCredentials(credentials);
+      credentialsWritten = true;
+      versionId = await deps.store.putTokenRecord(token, 'connected');
+    } catch (error) {
+      throw await undoExchange(deps, credentialsWritten ? stored : undefined, grant.refreshToken, error);
+    }
+
+    const now = deps.now();
+    const item = lease.item;
+    try {
+      await lease.commit(
+        {
+          ...item,
+          state: 'connected',
+          stateReason: 'connected',
+          stateSince: connectedAt,
+          connectedAt,
+          tokenVersionId: versionId,
+          refreshedAt: connectedAt,
+          expiresAt: token.expires_at,
+          retryAfter: undefined,
+          tokenWrites: writesWithin24Hours(item.tokenWrites, now, now),
+          forcedWrites: writesWithin24Hours(item.forcedWrites, now),
+        },
+        now,
+      );
+    } catch (error) {
+      // The secrets hold a working pair; the next refresh run sees the new version and records it.
+      deps.onSidePathFailure?.('record the connection in the state table', error);
+    }
+
+    const replacedToken = stored.refresh_token;
+    const previous =
+      replacedToken && replacedToken !== grant.refreshToken
+        ? await revokeReplaced(deps, replacedToken, stored.accounts_url ?? deps.accountsUrl)
+        : undefined;
+    return {
+      status: 'connected',
+      api_domain: grant.apiDomain,
+      ...(grant.scope ? { scope: grant.scope } : {}),
+      expires_at: token.expires_at,
+      ...(previous ? { previous_refresh_token: previous } : {}),
+    };
+  } finally {
+    await lease.end(deps.onSidePathFailure);
+  }
 }
 
 async function revokeReplaced(
   deps: ExchangeDependencies,
   refreshToken: string,
+  issuedBy: string,
 ): Promise<ReplacedRefreshToken> {
   try {
-    const { alreadyInvalid } = await deps.zoho.revokeRefreshToken(refreshToken);
+    const { alreadyInvalid } = await deps.zoho.revokeRefreshToken(refreshToken, issuedBy);
     return alreadyInvalid ? 'already-invalid' : 'revoked';
   } catch (error) {
     deps.onSidePathFailure?.('revoke the refresh token this connection replaced', error);
@@ -113,28 +140,21 @@ async function revokeReplaced(
 }
 
 /**
- * Puts the credentials back (unless another writer changed them since) and then revokes the refresh
- * token Zoho just issued, and says so in the failure's message (keeping its name, which tells the
- * operator what to fix). If the credentials cannot be put back, the new refresh token may be the
+ * Puts the credentials back (the lease keeps every other writer out meanwhile) and then revokes the
+ * refresh token Zoho just issued, and says so in the failure's message (keeping its name, which tells
+ * the operator what to fix). If the credentials cannot be put back, the new refresh token may be the
  * one stored now: it is kept valid rather than revoked, so the connection keeps working.
  */
 async function undoExchange(
   deps: ExchangeDependencies,
-  written: { readonly replaced: StoredCredentials; readonly versionId: string } | undefined,
+  replaced: StoredCredentials | undefined,
   newRefreshToken: string,
   error: unknown,
 ): Promise<unknown> {
   let outcome: string;
   try {
-    const restored = written
-      ? await deps.store.putCredentials(written.replaced, written.versionId)
-      : undefined;
-    const what =
-      restored === undefined
-        ? 'nothing had been stored'
-        : restored.written
-          ? 'the credentials were put back as they were'
-          : 'the credentials had been changed again by another writer, which was kept';
+    if (replaced) await deps.store.putCredentials(replaced);
+    const what = replaced ? 'the credentials were put back as they were' : 'nothing had been stored';
     try {
       await deps.zoho.revokeRefreshToken(newRefreshToken);
       outcome = `${what}, and the new refresh token was revoked at Zoho (so it does not count against Zoho's 20 per client)`;

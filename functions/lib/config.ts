@@ -1,4 +1,10 @@
-import { DEFAULT_SCHEDULE_GROUP, ENV, type EnvName } from './environment.js';
+import {
+  DEFAULT_EVENT_BUS,
+  DEFAULT_REFRESH_RATE_MINUTES,
+  DEFAULT_SCHEDULE_GROUP,
+  ENV,
+  type EnvName,
+} from './environment.js';
 import { ConfigError } from './errors.js';
 import { parseServerOrigin } from './urls.js';
 
@@ -11,6 +17,12 @@ export interface KeeperConfig {
   readonly accessTokenSecretId: string;
   readonly refreshScheduleName: string;
   readonly refreshScheduleGroup: string;
+  readonly stateTableName: string;
+  /** Named in health events. */
+  readonly connectionName: string;
+  readonly eventBusName: string;
+  /** Minutes between scheduled refresh runs. */
+  readonly refreshRateMinutes: number;
 }
 
 export function readKeeperConfig(env: Environment = process.env): KeeperConfig {
@@ -20,6 +32,10 @@ export function readKeeperConfig(env: Environment = process.env): KeeperConfig {
     accessTokenSecretId: readRequired(env, ENV.accessTokenSecretId),
     refreshScheduleName: readRequired(env, ENV.refreshScheduleName),
     refreshScheduleGroup: readOptional(env, ENV.refreshScheduleGroup) ?? DEFAULT_SCHEDULE_GROUP,
+    stateTableName: readRequired(env, ENV.stateTableName),
+    connectionName: readOptional(env, ENV.connectionName) ?? 'default',
+    eventBusName: readOptional(env, ENV.eventBusName) ?? DEFAULT_EVENT_BUS,
+    refreshRateMinutes: readRateMinutes(env),
   };
 }
 
@@ -46,4 +62,17 @@ function readServerOrigin(env: Environment, name: EnvName): string {
     );
   }
   return parsed.origin;
+}
+
+function readRateMinutes(env: Environment): number {
+  const value = readOptional(env, ENV.refreshRateMinutes);
+  if (value === undefined) return DEFAULT_REFRESH_RATE_MINUTES;
+  const minutes = Number(value);
+  if (!Number.isInteger(minutes) || minutes < 10 || minutes > 55) {
+    throw new ConfigError(
+      `Environment variable ${ENV.refreshRateMinutes} must be the refresh schedule's rate in whole minutes from 10 ` +
+        `to 55, got "${value}". The CDK construct sets it from its refreshRate.`,
+    );
+  }
+  return minutes;
 }

@@ -45,6 +45,12 @@ export interface ConnectionStatus {
   readonly last_failure_error?: string;
   /** Runs make no Zoho call before this time (after Access Denied or an outage). */
   readonly retry_after?: string;
+  /**
+   * New versions the keeper wrote to the access-token secret in the last 24 hours (at most 72), and
+   * how many of them forced refreshes wrote (at most 36).
+   */
+  readonly token_versions_24h?: number;
+  readonly forced_refreshes_24h?: number;
   /** The recurring refresh schedule, as EventBridge Scheduler reports it. */
   readonly schedule_name: string;
   readonly schedule_state?: 'ENABLED' | 'DISABLED';

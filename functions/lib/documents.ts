@@ -25,28 +25,20 @@ export interface AccessTokenDocument {
 }
 
 /**
- * What the keeper records about the connection next to the token, in the access-token secret: the
- * refresh function writes only that secret, so every change of state is one compare-and-swap write.
- * None of it is secret; consumers ignore these fields.
+ * The connection's state as stored in the access-token secret. Since 0.3.0 the secret holds only
+ * `connection_state` (written when the connection changes); 0.2.0 also kept its whole state there,
+ * which is read once to rebuild the state table after an upgrade. None of it is secret; consumers
+ * ignore these fields.
  */
 export interface ConnectionFields {
   /** Absent in documents written before states were stored: then a token means connected. */
   connection_state?: ConnectionState;
   state_reason?: string;
   state_since?: string;
-  /** The credentials' `connected_at` this token belongs to: tells a half-done reconnect apart. */
   connected_at?: string;
   last_failure_at?: string;
   last_failure_error?: string;
-  /** Forced runs make no Zoho call before this time. */
   retry_after?: string;
-  /** A forced run claimed the next Zoho call until this time; others return what is stored. */
-  claimed_until?: string;
-  /**
-   * Which run holds the claim. Two runs claiming at the same millisecond would otherwise write the
-   * same bytes, which Secrets Manager takes for a retry of one write and lets both through.
-   */
-  claimed_by?: string;
 }
 
 /** The whole access-token secret: the token a consumer reads, and the connection's state. */
@@ -61,7 +53,6 @@ export const CONNECTION_TIME_FIELDS = [
   'connected_at',
   'last_failure_at',
   'retry_after',
-  'claimed_until',
 ] as const satisfies readonly (keyof ConnectionFields)[];
 
 const CONNECTION_KEYS = [
@@ -72,8 +63,6 @@ const CONNECTION_KEYS = [
   'last_failure_at',
   'last_failure_error',
   'retry_after',
-  'claimed_until',
-  'claimed_by',
 ] as const satisfies readonly (keyof ConnectionFields)[];
 
 const CREDENTIAL_KEYS = [
@@ -193,13 +182,13 @@ function parseObject(
   } catch {
     throw new ConfigError(
       `The ${kind} secret ${secretId} is not valid JSON. It was left untouched: fix it in the Secrets Manager ` +
-        'console so that it holds a JSON object (see the README, "Secret documents").',
+        'console so that it holds a JSON object (see docs/reference.md, "Secret documents").',
     );
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new ConfigError(
       `The ${kind} secret ${secretId} does not hold a JSON object. It was left untouched: fix it in the ` +
-        'Secrets Manager console (see the README, "Secret documents").',
+        'Secrets Manager console (see docs/reference.md, "Secret documents").',
     );
   }
   return parsed as Record<string, unknown>;
@@ -216,7 +205,7 @@ function readStringField(
   if (typeof value !== 'string') {
     throw new ConfigError(
       `The ${kind} secret ${secretId} has a "${key}" that is not a string. It was left untouched: fix it in ` +
-        'the Secrets Manager console (see the README, "Secret documents").',
+        'the Secrets Manager console (see docs/reference.md, "Secret documents").',
     );
   }
   return value;

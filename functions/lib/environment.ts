@@ -28,3 +28,6 @@ export const DEFAULT_EVENT_BUS = 'default';
 
 /** The one item of a connection's state table: its partition key attribute and value. */
 export const STATE_TABLE_KEY = { attribute: 'pk', value: 'connection' } as const;
+
+/** The refresh schedule's rate when none is configured: the construct's default. */
+export const DEFAULT_REFRESH_RATE_MINUTES = 50;

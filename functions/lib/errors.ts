@@ -17,6 +17,7 @@ export const CONTRACT_ERROR_NAMES = [
   'ZohoRateLimitedError',
   'ZohoUnavailableError',
   'RefreshBudgetExhaustedError',
+  'ConnectionBusyError',
 ] as const;
 
 export type ContractErrorName = (typeof CONTRACT_ERROR_NAMES)[number];
@@ -68,6 +69,14 @@ export class ZohoUnavailableError extends ZohoTokenKeeperError {
  */
 export class RefreshBudgetExhaustedError extends ZohoTokenKeeperError {
   override readonly name = 'RefreshBudgetExhaustedError';
+}
+
+/**
+ * A connect or disconnect found another change of the connection under way (a refresh storing a
+ * token, another connect) for longer than it could wait. Nothing was changed and no grant code used.
+ */
+export class ConnectionBusyError extends ZohoTokenKeeperError {
+  override readonly name = 'ConnectionBusyError';
 }
 
 export function isContractError(error: unknown): error is ZohoTokenKeeperError {

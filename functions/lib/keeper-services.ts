@@ -1,13 +1,17 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { KeeperConfig } from './config.js';
 import { RefreshSchedule } from './schedule/refresh-schedule.js';
+import type { StateStore } from './store/connection-item.js';
+import { DynamoStateStore } from './store/dynamo-state-store.js';
 import { TokenStore } from './store/token-store.js';
 import { ZohoAccountsClient, type ZohoCallObservation } from './zoho/accounts-client.js';
 
 /** What the exchange and refresh functions work with, built once per container from its configuration. */
 export interface KeeperServices {
   readonly store: TokenStore;
+  readonly state: StateStore;
   readonly zoho: ZohoAccountsClient;
   readonly schedule: RefreshSchedule;
 }
@@ -22,6 +26,7 @@ export function createKeeperServices(
       credentialsSecretId: config.credentialsSecretId,
       accessTokenSecretId: config.accessTokenSecretId,
     }),
+    state: new DynamoStateStore({ client: new DynamoDBClient({}), tableName: config.stateTableName }),
     zoho: new ZohoAccountsClient({ accountsUrl: config.accountsUrl, onCall: onZohoCall }),
     schedule: new RefreshSchedule({
       client: new SchedulerClient({}),

@@ -1,90 +1,71 @@
-import type { ConnectionFields, TokenRecord } from '../lib/documents.js';
+import type { ConnectionItem } from '../lib/store/connection-item.js';
 import {
   InvalidClientError,
   RefreshTokenRevokedError,
   ZohoRateLimitedError,
   ZohoUnavailableError,
 } from '../lib/errors.js';
-import { armFollowUp } from './follow-ups.js';
-import type { RefreshDependencies } from './refresh-access-token.js';
 import { retryAfterFailure } from './refresh-policy.js';
 
-export interface FailedRun {
-  readonly record: TokenRecord;
-  /** The version this run last read or wrote: the failure is recorded only if nothing newer came since. */
-  readonly basis: string | undefined;
-  readonly now: Date;
+export interface FailedRefresh {
+  /** The state to store. */
+  readonly next: ConnectionItem;
+  /** When a one-time follow-up run should try again; undefined when no run may call Zoho again. */
+  readonly retryAt: Date | undefined;
 }
 
 /**
- * Records what Zoho said, so that every container knows it: a revoked refresh token puts the
- * connection in needs-reconnect, any other failure holds forced runs back until a one-time
- * follow-up run tries again. The claim, if this run held one, is released by the same write.
- * Returns `superseded` when another writer stored something newer meanwhile (a reconnect, a
- * disconnect), which makes this run's failure moot.
+ * What a failed refresh changes: a revoked refresh token puts the connection in needs-reconnect and
+ * no run calls Zoho with it again; any other failure makes it `failing` (the stored token may still
+ * be valid) and holds forced runs back until a follow-up run tries again.
  */
-export async function recordFailure(
-  deps: RefreshDependencies,
-  error: unknown,
-  run: FailedRun,
-): Promise<'recorded' | 'superseded' | 'unrecorded'> {
-  const { record, now } = run;
-  const failure: ConnectionFields = {
-    ...record.fields,
-    claimed_until: undefined,
-    claimed_by: undefined,
-    last_failure_at: now.toISOString(),
-    last_failure_error: error instanceof Error ? error.name : 'Error',
+export function failedRefresh(item: ConnectionItem, error: unknown, now: Date): FailedRefresh {
+  const errorName = error instanceof Error ? error.name : 'Error';
+  const failure = { ...item, lastFailureAt: now.toISOString(), lastFailureError: errorName };
+  if (error instanceof RefreshTokenRevokedError) {
+    return {
+      next: {
+        ...failure,
+        state: 'needs-reconnect',
+        stateReason: errorName,
+        stateSince: now.toISOString(),
+        retryAfter: undefined,
+      },
+      retryAt: undefined,
+    };
+  }
+  const retryAt = retryAfterFailure(error, item.expiresAt, now);
+  const entering = item.state !== 'failing';
+  return {
+    next: {
+      ...failure,
+      state: 'failing',
+      stateReason: errorName,
+      stateSince: entering ? now.toISOString() : item.stateSince,
+      retryAfter: retryAt.toISOString(),
+    },
+    retryAt,
   };
-  const revoked = error instanceof RefreshTokenRevokedError;
-  const retryAt = revoked ? undefined : retryAfterFailure(error, record.token, now);
-  let recorded: 'recorded' | 'superseded' | 'unrecorded' = 'unrecorded';
-  try {
-    const fields: ConnectionFields = revoked
-      ? {
-          ...failure,
-          connection_state: 'needs-reconnect',
-          state_reason: 'refresh-token-revoked',
-          state_since: now.toISOString(),
-          retry_after: undefined,
-        }
-      : { ...failure, retry_after: retryAt?.toISOString() };
-    const written = await deps.store.putTokenRecord(record.token, fields, run.basis);
-    recorded = written.written ? 'recorded' : 'superseded';
-  } catch (sideError) {
-    deps.onSidePathFailure?.(`record ${failure.last_failure_error}`, sideError);
-  }
-  if (recorded === 'superseded') return recorded;
-  // Armed even when the record could not be written (the store itself may be what failed).
-  if (retryAt) {
-    await armFollowUp(deps, retryAt, `after ${failure.last_failure_error}`);
-  } else {
-    try {
-      await deps.schedule.cancelFollowUp();
-    } catch (sideError) {
-      deps.onSidePathFailure?.('cancel the pending follow-up', sideError);
-    }
-  }
-  return recorded;
 }
 
 /** The error of a forced run held back by a failure another run recorded. */
-export function heldBackError(fields: ConnectionFields): Error {
-  const until = fields.retry_after ?? 'later';
-  if (fields.last_failure_error === 'ZohoRateLimitedError') {
+export function heldBackError(item: ConnectionItem): Error {
+  const until = item.retryAfter ?? 'later';
+  if (item.lastFailureError === 'ZohoRateLimitedError') {
     return new ZohoRateLimitedError(
       `Zoho refused new access tokens for this refresh token moments ago; the next try is at ${until}. ` +
         'Nothing to do unless this repeats: then look for another tool refreshing with the same refresh token.',
     );
   }
-  if (fields.last_failure_error === 'InvalidClientError') {
+  if (item.lastFailureError === 'InvalidClientError') {
     return new InvalidClientError(
       `Zoho refused the stored client id and secret moments ago; the next try is at ${until}. Check that the ` +
-        'Self Client still exists in the Zoho API Console of this data centre, then connect again (npm run connect).',
+        'Self Client still exists in the Zoho API Console of this data centre, then connect again ' +
+        '(npx zoho-token-keeper connect).',
     );
   }
   return new ZohoUnavailableError(
-    `The last refresh failed moments ago (${fields.last_failure_error ?? 'unknown error'}); the next try is at ` +
+    `The last refresh failed moments ago (${item.lastFailureError ?? 'unknown error'}); the next try is at ` +
       `${until}. Nothing to do: the current access token stays in place until then.`,
   );
 }

@@ -1,31 +1,13 @@
-import type { AccessTokenDocument } from '../lib/documents.js';
-import type { RefreshDependencies } from './refresh-access-token.js';
-import { followUpAfterSkip } from './refresh-policy.js';
+import type { RefreshSchedule } from '../lib/schedule/refresh-schedule.js';
 
-/**
- * When a scheduled run skips a young token and the next scheduled run would come too late for it,
- * arms a follow-up at the first moment a refresh is allowed.
- */
-export async function followUpForSkippedRun(
-  deps: RefreshDependencies,
-  stored: AccessTokenDocument,
-  now: Date,
-): Promise<string | undefined> {
-  try {
-    const { rateMinutes } = await deps.schedule.describe();
-    const at = followUpAfterSkip(stored, rateMinutes, now);
-    if (!at) return undefined;
-    await deps.schedule.scheduleFollowUp(at);
-    return at.toISOString();
-  } catch (error) {
-    deps.onSidePathFailure?.('arm follow-up after a skipped run', error);
-    return undefined;
-  }
+export interface FollowUpDependencies {
+  readonly schedule: Pick<RefreshSchedule, 'scheduleFollowUp' | 'cancelFollowUp'>;
+  readonly onSidePathFailure?: (action: string, error: unknown) => void;
 }
 
 /** A one-time follow-up run at `at`; a failure to arm it is told, never thrown. */
 export async function armFollowUp(
-  deps: RefreshDependencies,
+  deps: FollowUpDependencies,
   at: Date,
   why: string,
 ): Promise<string | undefined> {
@@ -35,5 +17,14 @@ export async function armFollowUp(
   } catch (error) {
     deps.onSidePathFailure?.(`arm follow-up ${why}`, error);
     return undefined;
+  }
+}
+
+/** No run may call Zoho any more (the refresh token is revoked): a pending follow-up would only wake for nothing. */
+export async function cancelFollowUp(deps: FollowUpDependencies): Promise<void> {
+  try {
+    await deps.schedule.cancelFollowUp();
+  } catch (error) {
+    deps.onSidePathFailure?.('cancel the pending follow-up', error);
   }
 }

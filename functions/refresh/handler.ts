@@ -4,12 +4,12 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import { readKeeperConfig } from '../lib/config.js';
 import type { ConnectionState } from '../lib/connection-status.js';
-import type { TokenRecord } from '../lib/documents.js';
-import { RefreshTokenRevokedError } from '../lib/errors.js';
+import { RefreshBudgetExhaustedError, RefreshTokenRevokedError } from '../lib/errors.js';
 import { createKeeperServices } from '../lib/keeper-services.js';
 import { METRICS } from '../lib/metric-names.js';
 import { describeError, logger, metrics, minutesLeft, observeZohoCall } from '../lib/observability.js';
 import { SingleFlight } from '../lib/single-flight.js';
+import type { ConnectionItem } from '../lib/store/connection-item.js';
 import {
   type RefreshDependencies,
   type RefreshOutcome,
@@ -32,6 +32,7 @@ const config = readKeeperConfig();
 const dependencies: RefreshDependencies = {
   ...createKeeperServices(config, observeZohoCall),
   accountsUrl: config.accountsUrl,
+  rateMinutes: config.refreshRateMinutes,
   now: () => new Date(),
   onSidePathFailure: (action, error) => logger.warn(`Could not ${action}`, { error: describeError(error) }),
 };
@@ -40,11 +41,12 @@ const dependencies: RefreshDependencies = {
 const runs = new SingleFlight<RefreshOutcome>();
 
 async function refresh(event: unknown): Promise<RefreshResult> {
-  let stored: TokenRecord | undefined;
+  let stored: ConnectionItem | undefined;
+  let force = false;
   try {
-    const { force } = parseRefreshEvent(event);
+    force = parseRefreshEvent(event).force;
     const outcome = await runs.run('refresh', () =>
-      refreshAccessToken({ ...dependencies, onStoredRecord: (record) => (stored = record) }, force),
+      refreshAccessToken({ ...dependencies, onStoredState: (item) => (stored = item) }, force),
     );
     recordOutcome(outcome.refreshed ? 'succeeded' : 'skipped', outcome.connectionState, outcome.expiresAt);
     logger.info(outcome.refreshed ? 'Access token refreshed' : 'No call to Zoho', {
@@ -63,10 +65,17 @@ async function refresh(event: unknown): Promise<RefreshResult> {
     };
   } catch (error) {
     const state = error instanceof RefreshTokenRevokedError ? 'needs-reconnect' : stored?.state;
-    recordOutcome('failed', state, stored?.token?.expires_at);
+    recordOutcome('failed', state, stored?.expiresAt);
+    if (force) {
+      metrics.addMetric(
+        METRICS.forcedRefreshRefused,
+        MetricUnit.Count,
+        error instanceof RefreshBudgetExhaustedError ? 1 : 0,
+      );
+    }
     logger.error('Refresh failed', {
       error: describeError(error),
-      tokenMinutesLeft: stored?.token ? minutesLeft(stored.token.expires_at, new Date()) : undefined,
+      tokenMinutesLeft: stored?.expiresAt ? minutesLeft(stored.expiresAt, new Date()) : undefined,
     });
     throw error;
   }
@@ -81,10 +90,10 @@ function recordOutcome(
   metrics.addMetric(METRICS.refreshSkipped, MetricUnit.Count, outcome === 'skipped' ? 1 : 0);
   metrics.addMetric(METRICS.refreshFailed, MetricUnit.Count, outcome === 'failed' ? 1 : 0);
   // Silent before the first connect and after a disconnect, so those alarms stay quiet then.
-  if (state === 'connected' || state === 'needs-reconnect') {
+  if (state === 'connected' || state === 'failing' || state === 'needs-reconnect') {
     metrics.addMetric(METRICS.needsReconnect, MetricUnit.Count, state === 'needs-reconnect' ? 1 : 0);
   }
-  if (expiresAt && state === 'connected') {
+  if (expiresAt && (state === 'connected' || state === 'failing')) {
     metrics.addMetric(METRICS.tokenMinutesLeft, MetricUnit.NoUnit, minutesLeft(expiresAt, new Date()));
   }
 }

@@ -1,42 +1,59 @@
 import { randomUUID } from 'node:crypto';
 import type { ConnectionState } from '../lib/connection-status.js';
-import type { AccessTokenDocument, ConnectionFields, TokenRecord } from '../lib/documents.js';
-import { isConnected } from '../lib/documents.js';
-import { ConfigError, NotConnectedError, RefreshTokenRevokedError } from '../lib/errors.js';
+import { DEFAULT_REFRESH_RATE_MINUTES } from '../lib/environment.js';
+import { type AccessTokenDocument, isConnected } from '../lib/documents.js';
+import {
+  ConfigError,
+  NotConnectedError,
+  RefreshBudgetExhaustedError,
+  RefreshTokenRevokedError,
+} from '../lib/errors.js';
 import type { RefreshSchedule } from '../lib/schedule/refresh-schedule.js';
+import { type ConnectionItem, type StateStore, writesWithin24Hours } from '../lib/store/connection-item.js';
+import { HeldLease, type StateChangeListener } from '../lib/store/held-lease.js';
+import { rebuildOrRelease } from '../lib/store/rebuild-state.js';
 import type { TokenStore } from '../lib/store/token-store.js';
 import type { ZohoAccountsClient } from '../lib/zoho/accounts-client.js';
-import { heldBackError, recordFailure } from './failure-record.js';
-import { armFollowUp, followUpForSkippedRun } from './follow-ups.js';
+import { failedRefresh, heldBackError } from './failure-record.js';
+import { armFollowUp, cancelFollowUp } from './follow-ups.js';
 import {
-  CLAIM_LEASE_MS,
   decideRefresh,
-  RECONNECT_WINDOW_MS,
+  FORCED_REFRESHES_PER_DAY,
+  followUpAfterSkip,
+  forcedRefreshFitsBudget,
+  REFRESH_LEASE_MS,
   type RefreshDecision,
+  refreshFitsBudget,
+  TOKEN_VERSIONS_PER_DAY,
 } from './refresh-policy.js';
 
 export interface RefreshDependencies {
+  readonly state: StateStore;
   readonly store: Pick<TokenStore, 'readCredentials' | 'readTokenRecord' | 'putTokenRecord'>;
   readonly zoho: Pick<ZohoAccountsClient, 'refreshAccessToken'>;
-  readonly schedule: Pick<RefreshSchedule, 'describe' | 'scheduleFollowUp' | 'cancelFollowUp'>;
+  readonly schedule: Pick<RefreshSchedule, 'scheduleFollowUp' | 'cancelFollowUp'>;
   /** The accounts server this function is configured with; it must be the one the connection was made with. */
   readonly accountsUrl: string;
+  /** Minutes between scheduled runs. @default 50 */
+  readonly rateMinutes?: number;
   readonly now: () => Date;
-  /** A fresh id for each claim. @default crypto.randomUUID */
-  readonly newClaimId?: () => string;
-  /** Told about side paths (follow-ups armed, state recorded) that must not hide the main outcome. */
+  /** A fresh id for each lease. @default crypto.randomUUID */
+  readonly newLeaseHolder?: () => string;
+  /** Told each change of state once it is stored (health events). */
+  readonly onStateChange?: StateChangeListener;
+  /** Told about side paths (follow-ups armed, the lease given back) that must not hide the main outcome. */
   readonly onSidePathFailure?: (action: string, error: unknown) => void;
-  /** Told the stored record as first read, so a failed run can still report minutes left and state. */
-  readonly onStoredRecord?: (record: TokenRecord) => void;
+  /** Told the state as first read, so a failed run can still report minutes left and state. */
+  readonly onStoredState?: (item: ConnectionItem) => void;
 }
 
 /** Why a run did, or did not, call Zoho. */
 export type RefreshReason =
   | RefreshDecision['reason']
+  | 'secret-replaced'
   | 'not-connected'
   | 'needs-reconnect'
-  | 'in-progress'
-  | 'superseded';
+  | 'in-progress';
 
 export interface RefreshOutcome {
   readonly refreshed: boolean;
@@ -49,78 +66,77 @@ export interface RefreshOutcome {
 }
 
 /**
- * Keeps a valid access token in the shareable secret. Writes only that secret, and every write is a
- * compare-and-swap on the version this run read, so a run never overwrites what an exchange, a
- * disconnect or another run stored while it waited on Zoho. A forced run first claims the next Zoho
- * call the same way, so that many runs at once (in as many containers) make one call.
+ * Keeps a valid access token in the shareable secret. A run first takes the connection's lease in the
+ * state table (one conditional write that also reads the state), so that one run at a time, in any
+ * number of containers, calls Zoho and writes the secret; it gives the lease back on every path, in
+ * the same write that stores what changed. The secret is written only when a token is minted, or
+ * when Zoho says the refresh token is revoked: a failing run writes the table alone.
  *
- * A run while not connected, or after Zoho said the refresh token is revoked, reads one secret and
- * makes no Zoho call: a scheduled run returns quietly, a forced one fails, since a consumer waits.
+ * A run while not connected, or after Zoho said the refresh token is revoked, makes no Zoho call:
+ * a scheduled run returns quietly, a forced one fails, since a consumer waits for it.
  */
 export async function refreshAccessToken(deps: RefreshDependencies, force: boolean): Promise<RefreshOutcome> {
   const now = deps.now();
-  const read = await deps.store.readTokenRecord();
-  const record = read.value;
-  deps.onStoredRecord?.(record);
-  if (record.state !== 'connected') return notRefreshable(record, force, record.state);
+  const holder = (deps.newLeaseHolder ?? randomUUID)();
+  const attempt = await deps.state.acquire(holder, now, REFRESH_LEASE_MS);
+  if (!attempt.acquired) {
+    if (attempt.item) deps.onStoredState?.(attempt.item);
+    return whileAnotherRunWrites(deps, attempt.item, attempt.lease.until, force);
+  }
+  const item = attempt.item ?? (await rebuildOrRelease(deps.state, holder, deps.store));
+  deps.onStoredState?.(item);
+  const lease = new HeldLease(deps.state, holder, item, attempt.item === undefined, deps.onStateChange);
+  try {
+    return await refreshHolding(deps, lease, force, now);
+  } finally {
+    await lease.end(deps.onSidePathFailure);
+  }
+}
 
-  const decision = decideRefresh(record.token, force, now);
+async function refreshHolding(
+  deps: RefreshDependencies,
+  lease: HeldLease,
+  force: boolean,
+  now: Date,
+): Promise<RefreshOutcome> {
+  const item = lease.item;
+  if (item.state === 'not-connected' || item.state === 'needs-reconnect') return notRefreshable(item, force);
+  if (force && isFuture(item.retryAfter, now)) throw heldBackError(item);
+
+  const rateMinutes = deps.rateMinutes ?? DEFAULT_REFRESH_RATE_MINUTES;
+  let decision: { readonly refresh: boolean; readonly reason: RefreshReason } = decideRefresh(
+    item,
+    force,
+    now,
+    rateMinutes,
+  );
   if (!decision.refresh) {
-    const followUpAt =
-      force || !record.token ? undefined : await followUpForSkippedRun(deps, record.token, now);
-    return outcome(record, decision.reason, { followUpAt });
+    // The secret holds what the keeper wrote last, unless an administrator restored an older version
+    // or saved one by hand: then the token consumers read may be stale, and this run replaces it.
+    const current = await deps.store.readTokenRecord();
+    if (current.versionId === item.tokenVersionId) {
+      const followUp = force ? undefined : followUpAfterSkip(item, rateMinutes, now);
+      const followUpAt = followUp ? await armFollowUp(deps, followUp, 'after a skipped run') : undefined;
+      return outcome(item, decision.reason, followUpAt);
+    }
+    decision = { refresh: true, reason: 'secret-replaced' };
   }
-  const claimedUntil = record.fields.claimed_until;
-  if (claimedUntil !== undefined && isFuture(claimedUntil, now)) {
-    // If the claim's holder dies, nothing else may come before the token expires: look again then.
-    const followUpAt = force ? undefined : await armFollowUp(deps, new Date(claimedUntil), 'after a claim');
-    return outcome(record, 'in-progress', { followUpAt });
-  }
-  if (force && isFuture(record.fields.retry_after, now)) throw heldBackError(record.fields);
+  assertWithinBudget(item, force, now);
 
-  let basis = read.versionId;
-  if (force) {
-    const claim = await deps.store.putTokenRecord(
-      record.token,
-      {
-        ...record.fields,
-        claimed_until: new Date(now.getTime() + CLAIM_LEASE_MS).toISOString(),
-        claimed_by: (deps.newClaimId ?? randomUUID)(),
-      },
-      basis,
-    );
-    if (!claim.written) return afterLostRace(deps, force, 'in-progress');
-    basis = claim.versionId;
-  }
-
-  const credentials = (await deps.store.readCredentials()).value;
+  const credentials = await deps.store.readCredentials();
   if (!isConnected(credentials)) {
-    // The record says connected but no refresh token is stored: a disconnect is clearing them.
-    return notRefreshable(record, force, 'not-connected');
+    // The table says connected but no refresh token is stored: the credentials were cleared by hand.
+    await lease.commit(
+      { ...item, state: 'not-connected', stateReason: 'no-refresh-token', stateSince: now.toISOString() },
+      now,
+    );
+    return notRefreshable({ ...item, state: 'not-connected' }, force);
   }
   if (credentials.accounts_url !== deps.accountsUrl)
     throw accountsServerMismatch(credentials.accounts_url, deps);
-  const recordedConnection = record.fields.connected_at;
-  if (
-    recordedConnection !== undefined &&
-    recordedConnection !== credentials.connected_at &&
-    now.getTime() - Date.parse(credentials.connected_at) < RECONNECT_WINDOW_MS
-  ) {
-    // A reconnect stored its refresh token and is about to store its access token: let it finish.
-    // An older mismatch is a reconnect that stopped half-way, which this run completes.
-    const settled = new Date(Date.parse(credentials.connected_at) + RECONNECT_WINDOW_MS);
-    const followUpAt = force ? undefined : await armFollowUp(deps, settled, 'after a reconnect');
-    return outcome(record, 'in-progress', { followUpAt });
-  }
 
-  const connection: ConnectionFields = {
-    connection_state: 'connected',
-    state_since: record.fields.state_since ?? credentials.connected_at,
-    connected_at: credentials.connected_at,
-    last_failure_at: record.fields.last_failure_at,
-    last_failure_error: record.fields.last_failure_error,
-  };
   let document: AccessTokenDocument;
+  let versionId: string;
   try {
     const grant = await deps.zoho.refreshAccessToken(
       { clientId: credentials.client_id, clientSecret: credentials.client_secret },
@@ -133,22 +149,29 @@ export async function refreshAccessToken(deps: RefreshDependencies, force: boole
       expires_at: grant.expiresAt.toISOString(),
       refreshed_at: grant.receivedAt.toISOString(),
     };
+    versionId = await deps.store.putTokenRecord(document, 'connected');
   } catch (error) {
-    const recorded = await recordFailure(deps, error, { record, basis, now });
-    if (recorded === 'superseded') return afterLostRace(deps, force, 'superseded');
+    await recordFailure(deps, lease, error, now);
     throw error;
   }
 
-  let written: Awaited<ReturnType<RefreshDependencies['store']['putTokenRecord']>>;
-  try {
-    written = await deps.store.putTokenRecord(document, connection, basis);
-  } catch (error) {
-    // Zoho minted a token that could not be stored: space the next attempt as after any answer.
-    const recorded = await recordFailure(deps, error, { record, basis, now });
-    if (recorded === 'superseded') return afterLostRace(deps, force, 'superseded');
-    throw error;
-  }
-  if (!written.written) return afterLostRace(deps, force, 'superseded');
+  const entering = item.state !== 'connected';
+  await lease.commit(
+    {
+      ...item,
+      state: 'connected',
+      stateReason: entering ? 'refreshed' : item.stateReason,
+      stateSince: entering ? now.toISOString() : item.stateSince,
+      connectedAt: credentials.connected_at,
+      tokenVersionId: versionId,
+      refreshedAt: document.refreshed_at,
+      expiresAt: document.expires_at,
+      retryAfter: undefined,
+      tokenWrites: writesWithin24Hours(item.tokenWrites, now, now),
+      forcedWrites: writesWithin24Hours(item.forcedWrites, now, force ? now : undefined),
+    },
+    now,
+  );
   return {
     refreshed: true,
     expiresAt: document.expires_at,
@@ -157,51 +180,106 @@ export async function refreshAccessToken(deps: RefreshDependencies, force: boole
   };
 }
 
-function outcome(
-  record: TokenRecord,
-  reason: RefreshReason,
-  extra: { followUpAt?: string | undefined } = {},
-): RefreshOutcome {
+/**
+ * Records a failed refresh in the table and arms the next try. A revoked refresh token also changes
+ * what consumers read: the access-token secret says so (its token is kept, for the record).
+ */
+async function recordFailure(
+  deps: RefreshDependencies,
+  lease: HeldLease,
+  error: unknown,
+  now: Date,
+): Promise<void> {
+  const failure = failedRefresh(lease.item, error, now);
+  let next = failure.next;
+  try {
+    if (error instanceof RefreshTokenRevokedError) {
+      const current = await deps.store.readTokenRecord();
+      const versionId = await deps.store.putTokenRecord(current.value.token, 'needs-reconnect');
+      next = {
+        ...next,
+        tokenVersionId: versionId,
+        tokenWrites: writesWithin24Hours(next.tokenWrites, now, now),
+      };
+    }
+    await lease.commit(next, now);
+  } catch (sideError) {
+    deps.onSidePathFailure?.(`record ${next.lastFailureError}`, sideError);
+  }
+  // Armed even when the state could not be stored (the store itself may be what failed).
+  if (failure.retryAt) await armFollowUp(deps, failure.retryAt, `after ${next.lastFailureError}`);
+  else await cancelFollowUp(deps);
+}
+
+/**
+ * Another run holds the lease: a refresh about to store a token, or a connect or disconnect under
+ * way. What it stores is the answer; a scheduled run looks again when the lease ends, in case its
+ * holder died.
+ */
+async function whileAnotherRunWrites(
+  deps: RefreshDependencies,
+  item: ConnectionItem | undefined,
+  leaseUntil: Date,
+  force: boolean,
+): Promise<RefreshOutcome> {
+  if (item && (item.state === 'not-connected' || item.state === 'needs-reconnect')) {
+    return notRefreshable(item, force);
+  }
+  const followUpAt = force ? undefined : await armFollowUp(deps, leaseUntil, 'after a lease');
   return {
     refreshed: false,
-    expiresAt: record.token?.expires_at,
-    connectionState: record.state,
+    expiresAt: item?.expiresAt,
+    connectionState: item?.state ?? 'connected',
+    reason: 'in-progress',
+    ...(followUpAt !== undefined ? { followUpAt } : {}),
+  };
+}
+
+function assertWithinBudget(item: ConnectionItem, force: boolean, now: Date): void {
+  if (force && !forcedRefreshFitsBudget(item, now)) {
+    throw new RefreshBudgetExhaustedError(
+      `Forced refreshes have used their share of the access-token secret's write budget (at most ` +
+        `${FORCED_REFRESHES_PER_DAY} of ${TOKEN_VERSIONS_PER_DAY} new versions in any 24 hours; Secrets Manager keeps ` +
+        `100), so no new token was made; the stored one expires at ${item.expiresAt ?? 'an unknown time'} and scheduled ` +
+        "refreshes go on. Zoho keeps rejecting some consumer's calls for a reason a new token cannot fix: an API " +
+        'domain of another data centre, a missing scope, or another organisation. Find that consumer (its log shows ' +
+        "the Zoho error) and fix its request or the connection's scopes.",
+    );
+  }
+  if (!refreshFitsBudget(item, now)) {
+    throw new RefreshBudgetExhaustedError(
+      `The access-token secret was written ${TOKEN_VERSIONS_PER_DAY} times in the last 24 hours, the keeper's cap ` +
+        '(Secrets Manager allows 100 versions a day), so no new token was made. Something invokes the refresh ' +
+        'function or replaces the secret in a loop: find it (CloudTrail: PutSecretValue, Invoke) and stop it.',
+    );
+  }
+}
+
+function outcome(item: ConnectionItem, reason: RefreshReason, followUpAt?: string): RefreshOutcome {
+  return {
+    refreshed: false,
+    expiresAt: item.expiresAt,
+    connectionState: item.state,
     reason,
-    ...(extra.followUpAt !== undefined ? { followUpAt: extra.followUpAt } : {}),
+    ...(followUpAt !== undefined ? { followUpAt } : {}),
   };
 }
 
 /** Not connected or needing a reconnect: quiet for the schedule, an error for a consumer waiting on it. */
-function notRefreshable(record: TokenRecord, force: boolean, state: ConnectionState): RefreshOutcome {
-  if (!force) {
-    const reason = state === 'needs-reconnect' ? 'needs-reconnect' : 'not-connected';
-    return { ...outcome(record, reason), connectionState: state };
-  }
-  if (state === 'needs-reconnect') {
+function notRefreshable(item: ConnectionItem, force: boolean): RefreshOutcome {
+  const needsReconnect = item.state === 'needs-reconnect';
+  if (!force) return outcome(item, needsReconnect ? 'needs-reconnect' : 'not-connected');
+  if (needsReconnect) {
     throw new RefreshTokenRevokedError(
-      `Zoho answered${record.fields.state_since ? ` at ${record.fields.state_since}` : ''} that the stored refresh ` +
-        'token is revoked or deleted; no call is made with it again. Generate a new grant code in the Zoho API ' +
-        'Console and exchange it (npm run connect).',
+      `Zoho answered${item.stateSince ? ` at ${item.stateSince}` : ''} that the stored refresh token is revoked or ` +
+        'deleted; no call is made with it again. Generate a new grant code in the Zoho API Console and exchange ' +
+        'it (npx zoho-token-keeper connect).',
     );
   }
   throw new NotConnectedError(
     'There is no refresh token stored: exchange a grant code with the exchange function first ' +
-      '(see the README, "Connect to Zoho").',
+      '(npx zoho-token-keeper connect).',
   );
-}
-
-/**
- * Another writer changed the record after this run read it: another run claimed the call, or an
- * exchange or disconnect stored something newer. What is stored now is the answer.
- */
-async function afterLostRace(
-  deps: RefreshDependencies,
-  force: boolean,
-  reason: 'in-progress' | 'superseded',
-): Promise<RefreshOutcome> {
-  const current = (await deps.store.readTokenRecord()).value;
-  if (current.state !== 'connected') return notRefreshable(current, force, current.state);
-  return outcome(current, reason);
 }
 
 function accountsServerMismatch(stored: string, deps: RefreshDependencies): ConfigError {

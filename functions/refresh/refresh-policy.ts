@@ -1,4 +1,6 @@
-import type { AccessTokenDocument } from '../lib/documents.js';
+import { DEFAULT_REFRESH_RATE_MINUTES } from '../lib/environment.js';
+import type { ConnectionItem } from '../lib/store/connection-item.js';
+import { writesWithin24Hours } from '../lib/store/connection-item.js';
 import { ZohoRateLimitedError, ZohoUnavailableError } from '../lib/errors.js';
 
 /**
@@ -22,40 +24,71 @@ export const RATE_LIMIT_PROBE_MS = 60_000;
 export const UNAVAILABLE_RETRY_DELAY_MS = 60_000;
 
 /**
- * How long a forced run's claim on the next Zoho call keeps other runs out. Longer than the refresh
- * function's 30 s timeout, so a slow run is never overtaken; short enough that a run that died
- * holding it delays the next one by a minute at most.
+ * How long a refresh run's lease keeps other writers out. Longer than the refresh function's 30 s
+ * timeout, so a slow run is never overtaken; a run that dies holding it delays the next by a minute.
  */
-export const CLAIM_LEASE_MS = 60_000;
+export const REFRESH_LEASE_MS = 60_000;
 
 /**
- * How long a reconnect may take between storing its refresh token and storing its access token (the
- * exchange function's timeout). A run that finds the two out of step for longer completes the
- * reconnect itself.
+ * The access-token secret's daily write budget. Secrets Manager keeps every version for 24 hours and
+ * allows 100 per secret; the keeper stays well below: at most 72 versions in any 24 hours.
  */
-export const RECONNECT_WINDOW_MS = 2 * 60_000;
+export const TOKEN_VERSIONS_PER_DAY = 72;
+
+/**
+ * Forced refreshes may write at most this many of them in any 24 hours. The rest is the reserve of
+ * the scheduled refreshes (about 29 a day: one per 50 minutes) and of connects and disconnects.
+ */
+export const FORCED_REFRESHES_PER_DAY = 36;
+
+/** Versions a forced refresh must leave free for the scheduled refreshes and connects still to come. */
+export const RESERVED_TOKEN_VERSIONS = 8;
 
 export type RefreshDecision =
   | { readonly refresh: true; readonly reason: 'no-token' | 'expiring' | 'forced' | 'due' }
-  | { readonly refresh: false; readonly reason: 'recently-refreshed' };
+  | { readonly refresh: false; readonly reason: 'recently-refreshed' | 'not-due' };
 
 /**
- * Decides whether a run calls Zoho. A scheduled run refreshes whenever spacing allows, since the
- * schedule fires about every 50 minutes of a 60-minute token; a forced run does the same, so that
- * many consumers rejecting the same token at once cause a single refresh.
+ * Decides whether a run calls Zoho, from the times of the token the keeper stored last. A scheduled
+ * run refreshes when the token would not outlive the next scheduled run (plus a margin), so whatever
+ * the rate there is about one new token per 50 minutes. A forced run refreshes whenever spacing
+ * allows, so that many consumers rejecting the same token at once cause a single refresh.
  */
 export function decideRefresh(
-  stored: AccessTokenDocument | undefined,
+  item: Pick<ConnectionItem, 'refreshedAt' | 'expiresAt'>,
   force: boolean,
   now: Date,
+  rateMinutes: number = DEFAULT_REFRESH_RATE_MINUTES,
 ): RefreshDecision {
-  if (!stored) return { refresh: true, reason: 'no-token' };
-  const remainingMs = Date.parse(stored.expires_at) - now.getTime();
+  if (item.expiresAt === undefined || item.refreshedAt === undefined)
+    return { refresh: true, reason: 'no-token' };
+  const remainingMs = Date.parse(item.expiresAt) - now.getTime();
   if (remainingMs <= EXPIRY_MARGIN_MS) return { refresh: true, reason: 'expiring' };
-  if (now.getTime() - Date.parse(stored.refreshed_at) < MIN_REFRESH_SPACING_MS) {
+  if (now.getTime() - Date.parse(item.refreshedAt) < MIN_REFRESH_SPACING_MS) {
     return { refresh: false, reason: 'recently-refreshed' };
   }
-  return { refresh: true, reason: force ? 'forced' : 'due' };
+  if (force) return { refresh: true, reason: 'forced' };
+  if (remainingMs > rateMinutes * 60_000 + EXPIRY_MARGIN_MS) return { refresh: false, reason: 'not-due' };
+  return { refresh: true, reason: 'due' };
+}
+
+/**
+ * Whether a forced refresh still fits the access-token secret's write budget: within the forced
+ * refreshes' share, and leaving the reserve of the scheduled ones.
+ */
+export function forcedRefreshFitsBudget(
+  item: Pick<ConnectionItem, 'tokenWrites' | 'forcedWrites'>,
+  now: Date,
+): boolean {
+  return (
+    writesWithin24Hours(item.forcedWrites, now).length < FORCED_REFRESHES_PER_DAY &&
+    writesWithin24Hours(item.tokenWrites, now).length < TOKEN_VERSIONS_PER_DAY - RESERVED_TOKEN_VERSIONS
+  );
+}
+
+/** Whether any refresh may still write: the hard cap that keeps the secret far from its 100 versions. */
+export function refreshFitsBudget(item: Pick<ConnectionItem, 'tokenWrites'>, now: Date): boolean {
+  return writesWithin24Hours(item.tokenWrites, now).length < TOKEN_VERSIONS_PER_DAY;
 }
 
 /**
@@ -64,14 +97,14 @@ export function decideRefresh(
  * when a one-time follow-up run must happen, or undefined when the next scheduled run is early enough.
  */
 export function followUpAfterSkip(
-  stored: AccessTokenDocument,
-  scheduleRateMinutes: number | undefined,
+  item: Pick<ConnectionItem, 'refreshedAt' | 'expiresAt'>,
+  scheduleRateMinutes: number,
   now: Date,
 ): Date | undefined {
-  const expiresAt = Date.parse(stored.expires_at);
-  const nextScheduledRun = now.getTime() + (scheduleRateMinutes ?? Number.POSITIVE_INFINITY) * 60_000;
-  if (nextScheduledRun <= expiresAt - EXPIRY_MARGIN_MS) return undefined;
-  return new Date(Date.parse(stored.refreshed_at) + MIN_REFRESH_SPACING_MS);
+  if (item.expiresAt === undefined || item.refreshedAt === undefined) return undefined;
+  const nextScheduledRun = now.getTime() + scheduleRateMinutes * 60_000;
+  if (nextScheduledRun <= Date.parse(item.expiresAt) - EXPIRY_MARGIN_MS) return undefined;
+  return new Date(Date.parse(item.refreshedAt) + MIN_REFRESH_SPACING_MS);
 }
 
 /**
@@ -80,20 +113,23 @@ export function followUpAfterSkip(
  * cannot push Zoho further past its limit, and a token arrives within a minute or two of the window's end
  * (whose start this container may not know, e.g. when another container was refused first).
  */
-export function retryAfterRateLimit(stored: AccessTokenDocument | undefined, now: Date): Date {
+export function retryAfterRateLimit(expiresAt: string | undefined, now: Date): Date {
   const afterWindow = now.getTime() + RATE_LIMIT_BACKOFF_MS;
-  const tokenLastsUntil = stored ? Date.parse(stored.expires_at) - EXPIRY_MARGIN_MS : 0;
+  const tokenLastsUntil = expiresAt ? Date.parse(expiresAt) - EXPIRY_MARGIN_MS : 0;
   return new Date(tokenLastsUntil >= afterWindow ? afterWindow : now.getTime() + RATE_LIMIT_PROBE_MS);
 }
 
 /**
- * When to try again after a refresh that reached Zoho failed. Outages pass quickly; `Access Denied`
- * has its own window; anything else Zoho or AWS refused (a wrong client, a token that could not be
- * stored) will not mend within a minute, and each try may mint a token Zoho counts: the same spacing
- * as between two refreshes.
+ * When to try again after a refresh failed. Outages pass quickly; `Access Denied` has its own window;
+ * anything else Zoho or AWS refused (a wrong client, a token that could not be stored) will not mend
+ * within a minute, and each try may mint a token Zoho counts: the same spacing as between two
+ * refreshes, but never past the moment the stored token needs replacing.
  */
-export function retryAfterFailure(error: unknown, stored: AccessTokenDocument | undefined, now: Date): Date {
-  if (error instanceof ZohoRateLimitedError) return retryAfterRateLimit(stored, now);
-  if (error instanceof ZohoUnavailableError) return new Date(now.getTime() + UNAVAILABLE_RETRY_DELAY_MS);
-  return new Date(now.getTime() + MIN_REFRESH_SPACING_MS);
+export function retryAfterFailure(error: unknown, expiresAt: string | undefined, now: Date): Date {
+  if (error instanceof ZohoRateLimitedError) return retryAfterRateLimit(expiresAt, now);
+  const soon = now.getTime() + UNAVAILABLE_RETRY_DELAY_MS;
+  if (error instanceof ZohoUnavailableError) return new Date(soon);
+  const spaced = now.getTime() + MIN_REFRESH_SPACING_MS;
+  const tokenNeedsReplacing = expiresAt ? Date.parse(expiresAt) - EXPIRY_MARGIN_MS : soon;
+  return new Date(Math.max(soon, Math.min(spaced, tokenNeedsReplacing)));
 }

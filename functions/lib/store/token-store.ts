@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import {
   DescribeSecretCommand,
   GetSecretValueCommand,
@@ -6,10 +5,9 @@ import {
   PutSecretValueCommand,
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
+import type { ConnectionState } from '../connection-status.js';
 import {
   type AccessTokenDocument,
-  CONNECTION_TIME_FIELDS,
-  type ConnectionFields,
   type CredentialsDocument,
   parseCredentials,
   parseTokenRecord,
@@ -19,17 +17,12 @@ import {
 import { ENV, type EnvName } from '../environment.js';
 import { ConfigError, hasErrorName } from '../errors.js';
 
-/** A document as read, with the version it was read from: the basis of a compare-and-swap write. */
-export interface Versioned<T> {
-  readonly value: T;
+/** The access-token secret as read: its document and the version it was read from. */
+export interface StoredTokenRecord {
+  readonly value: TokenRecord;
   /** Undefined when the secret has no current version (created without a value). */
   readonly versionId: string | undefined;
 }
-
-/** A compare-and-swap write either created the next version or found that another writer came first. */
-export type WriteOutcome =
-  | { readonly written: true; readonly versionId: string }
-  | { readonly written: false };
 
 export interface TokenStoreOptions {
   client: SecretsManagerClient;
@@ -59,23 +52,6 @@ const CREDENTIALS_KEY_ORDER = keysInOrder<CredentialsDocument>({
   connected_at: true,
 });
 
-const TOKEN_RECORD_KEY_ORDER = keysInOrder<AccessTokenDocument & ConnectionFields>({
-  access_token: true,
-  api_domain: true,
-  token_type: true,
-  expires_at: true,
-  refreshed_at: true,
-  connection_state: true,
-  state_reason: true,
-  state_since: true,
-  connected_at: true,
-  last_failure_at: true,
-  last_failure_error: true,
-  retry_after: true,
-  claimed_until: true,
-  claimed_by: true,
-});
-
 const ACCESS_TOKEN_KEYS = keysInOrder<AccessTokenDocument>({
   access_token: true,
   api_domain: true,
@@ -84,8 +60,10 @@ const ACCESS_TOKEN_KEYS = keysInOrder<AccessTokenDocument>({
   refreshed_at: true,
 });
 
-/** Each conflict means another writer succeeded; the refresh runs write at most twice each. */
-const MAX_REPLACE_ATTEMPTS = 5;
+const TOKEN_RECORD_KEY_ORDER: readonly (keyof AccessTokenDocument | 'connection_state')[] = [
+  ...ACCESS_TOKEN_KEYS,
+  'connection_state',
+];
 
 const REQUIRED_CREDENTIALS: readonly (keyof CredentialsDocument)[] = [
   'client_id',
@@ -101,11 +79,10 @@ const REQUIRED_CREDENTIALS: readonly (keyof CredentialsDocument)[] = [
  * malformed secret is refused before anything is written; writes accept complete documents only,
  * so a reader never finds a half-written connection.
  *
- * Every write is a compare-and-swap on the version that was read. Secrets Manager makes the
- * ClientRequestToken the new version's id and never lets a version's value change, so a token
- * derived from the version read alone makes two writers that read the same version collide: the
- * second gets ResourceExistsException. A retry of the same write (same token, same value) is
- * accepted as the no-op it is.
+ * Writes carry no condition of their own: the lease in the state table orders the keeper's writers,
+ * and each write gets a new ClientRequestToken (the SDK's, reused by its own retries). So a version
+ * restored or saved by hand in the console is simply replaced by the next write; it can never make
+ * a keeper write collide with an existing version id.
  */
 export class TokenStore {
   readonly #client: SecretsManagerClient;
@@ -126,16 +103,13 @@ export class TokenStore {
     };
   }
 
-  async readCredentials(): Promise<Versioned<StoredCredentials>> {
+  async readCredentials(): Promise<StoredCredentials> {
     const current = await this.#readCurrent(this.#credentials);
-    return {
-      value: parseCredentials(current.secretString, this.#credentials.id),
-      versionId: current.versionId,
-    };
+    return parseCredentials(current.secretString, this.#credentials.id);
   }
 
-  /** The access-token secret: the token consumers read and the connection's state. */
-  async readTokenRecord(): Promise<Versioned<TokenRecord>> {
+  /** The access-token secret: the token consumers read, and the state stored with it. */
+  async readTokenRecord(): Promise<StoredTokenRecord> {
     const current = await this.#readCurrent(this.#accessToken);
     return {
       value: parseTokenRecord(current.secretString, this.#accessToken.id),
@@ -144,22 +118,21 @@ export class TokenStore {
   }
 
   /**
-   * Writes the credentials if they are still at `basedOn`. A document with a refresh token must be
-   * complete; one without (before the first exchange, after a disconnect) holds the client only.
+   * Writes the credentials. A document with a refresh token must be complete; one without (before
+   * the first exchange, after a disconnect) holds the client only.
    */
-  async putCredentials(document: StoredCredentials, basedOn: string | undefined): Promise<WriteOutcome> {
+  async putCredentials(document: StoredCredentials): Promise<void> {
     if (document.refresh_token !== undefined) {
       assertComplete(document, REQUIRED_CREDENTIALS, CREDENTIALS_KEY_ORDER, ['connected_at'], 'credentials');
     }
-    return this.#compareAndSwap(this.#credentials, serialize(document, CREDENTIALS_KEY_ORDER), basedOn);
+    await this.#put(this.#credentials, serialize(document, CREDENTIALS_KEY_ORDER));
   }
 
-  /** Writes the access-token secret if it is still at `basedOn`. A token must be complete. */
-  async putTokenRecord(
-    token: AccessTokenDocument | undefined,
-    fields: ConnectionFields,
-    basedOn: string | undefined,
-  ): Promise<WriteOutcome> {
+  /**
+   * Writes the access-token secret: a complete token (or none, when not connected) and the
+   * connection's state. Returns the new version's id, which the state table records.
+   */
+  async putTokenRecord(token: AccessTokenDocument | undefined, state: ConnectionState): Promise<string> {
     if (token) {
       assertComplete(
         token,
@@ -169,69 +142,22 @@ export class TokenStore {
         'access-token',
       );
     }
-    const timeFields = CONNECTION_TIME_FIELDS.filter((key) => fields[key] !== undefined);
-    assertComplete(fields, [], [], timeFields, 'access-token');
-    const secretString = serialize({ ...token, ...fields }, TOKEN_RECORD_KEY_ORDER);
-    return this.#compareAndSwap(this.#accessToken, secretString, basedOn);
-  }
-
-  /**
-   * For the operator's own changes (exchange, disconnect), which are newer than anything a refresh
-   * run read: builds the new credentials from the current ones and writes them, building again on
-   * top of whatever another writer stored in between. Returns what was replaced.
-   */
-  async replaceCredentials(
-    build: (current: StoredCredentials) => StoredCredentials,
-  ): Promise<{ readonly replaced: StoredCredentials; readonly versionId: string }> {
-    return this.#replace(this.#credentials, async () => {
-      const current = await this.readCredentials();
-      const written = await this.putCredentials(build(current.value), current.versionId);
-      return written.written ? { replaced: current.value, versionId: written.versionId } : undefined;
-    });
-  }
-
-  /** As `replaceCredentials`, for the access-token secret. */
-  async replaceTokenRecord(
-    build: (current: TokenRecord) => { token: AccessTokenDocument | undefined; fields: ConnectionFields },
-  ): Promise<{ readonly replaced: TokenRecord; readonly versionId: string }> {
-    return this.#replace(this.#accessToken, async () => {
-      const current = await this.readTokenRecord();
-      const next = build(current.value);
-      const written = await this.putTokenRecord(next.token, next.fields, current.versionId);
-      return written.written ? { replaced: current.value, versionId: written.versionId } : undefined;
-    });
-  }
-
-  async #replace<T>(secret: SecretRef, attempt: () => Promise<T | undefined>): Promise<T> {
-    for (let tries = 1; tries <= MAX_REPLACE_ATTEMPTS; tries += 1) {
-      const done = await attempt();
-      if (done !== undefined) return done;
-    }
-    throw new ConfigError(
-      `The ${secret.kind} secret ${secret.id} changed ${MAX_REPLACE_ATTEMPTS} times while this change was being ` +
-        'written, so nothing was written. Something else writes it in a loop: find it (CloudTrail, PutSecretValue) and stop it.',
+    return this.#put(
+      this.#accessToken,
+      serialize({ ...token, connection_state: state }, TOKEN_RECORD_KEY_ORDER),
     );
   }
 
-  async #compareAndSwap(
-    secret: SecretRef,
-    secretString: string,
-    basedOn: string | undefined,
-  ): Promise<WriteOutcome> {
-    const versionId = nextVersionId(secret.id, basedOn);
+  async #put(secret: SecretRef, secretString: string): Promise<string> {
     try {
-      await this.#client.send(
-        new PutSecretValueCommand({
-          SecretId: secret.id,
-          SecretString: secretString,
-          ClientRequestToken: versionId,
-        }),
+      const output = await this.#client.send(
+        new PutSecretValueCommand({ SecretId: secret.id, SecretString: secretString }),
       );
+      if (output.VersionId === undefined) throw new Error('PutSecretValue answered without a VersionId');
+      return output.VersionId;
     } catch (error) {
-      if (hasErrorName(error, 'ResourceExistsException')) return { written: false };
       throw toConfigError(error, secret, 'write');
     }
-    return { written: true, versionId };
   }
 
   async #readCurrent(
@@ -253,7 +179,7 @@ export class TokenStore {
     if (output.SecretString === undefined && output.SecretBinary !== undefined) {
       throw new ConfigError(
         `The ${secret.kind} secret ${secret.id} holds a binary value. It was left untouched: replace it in the ` +
-          'Secrets Manager console with a JSON object stored as a secret string (see the README, "Secret documents").',
+          'Secrets Manager console with a JSON object stored as a secret string (see docs/reference.md, "Secret documents").',
       );
     }
     return { secretString: output.SecretString, versionId: output.VersionId };
@@ -339,19 +265,6 @@ function serialize<T extends object>(document: Partial<T>, order: readonly (keyo
     if (typeof value === 'string' && value !== '') ordered[key] = value;
   }
   return JSON.stringify(ordered);
-}
-
-/**
- * The id of the version that follows `basedOn`, used as the ClientRequestToken. It depends on the
- * version read and nothing else, which is what makes two writers of the same basis collide.
- */
-function nextVersionId(secretId: string, basedOn: string | undefined): string {
-  const hex = createHash('sha256')
-    .update([secretId, 'after', basedOn ?? 'no-current-version'].join('\n'))
-    .digest('hex');
-  // Shaped as an RFC 9562 version-8 (custom) UUID, the form Secrets Manager recommends.
-  const variant = ((Number.parseInt(hex.slice(16, 17), 16) & 0x3) | 0x8).toString(16);
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
 function keysInOrder<T>(template: Record<keyof T & string, true>): (keyof T & string)[] {

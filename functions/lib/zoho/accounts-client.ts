@@ -128,9 +128,27 @@ export class ZohoAccountsClient {
     return this.call('refresh', TOKEN_PATH, params, [client.clientSecret, refreshToken], readRefreshAnswer);
   }
 
-  /** Revokes a refresh token and every access token made from it. */
-  async revokeRefreshToken(refreshToken: string): Promise<{ alreadyInvalid: boolean }> {
-    return this.call('revoke', REVOKE_PATH, { token: refreshToken }, [refreshToken], readRevokeAnswer);
+  /**
+   * Revokes a refresh token and every access token made from it, at the accounts server that issued
+   * it (a token is known only in its own data centre), which may differ from this client's after a
+   * move to another data centre.
+   */
+  async revokeRefreshToken(
+    refreshToken: string,
+    issuedBy: string = this.accountsUrl,
+  ): Promise<{ alreadyInvalid: boolean }> {
+    const parsed = parseServerOrigin(issuedBy);
+    if ('problem' in parsed) {
+      throw new ConfigError(`The Zoho accounts server that issued the refresh token ${parsed.problem}.`);
+    }
+    return this.call(
+      'revoke',
+      REVOKE_PATH,
+      { token: refreshToken },
+      [refreshToken],
+      readRevokeAnswer,
+      parsed.origin,
+    );
   }
 
   private async call<T>(
@@ -139,16 +157,17 @@ export class ZohoAccountsClient {
     params: Record<string, string>,
     secrets: readonly string[],
     read: (answer: HttpAnswer, context: AnswerContext) => AnswerVerdict<T>,
+    origin: string = this.accountsUrl,
   ): Promise<T> {
     let lastProblem = '';
     let lastCause: unknown;
     for (let attempt = 1; attempt <= this.maxAttempts; attempt += 1) {
       if (attempt > 1) await this.sleep(this.backoffMs(attempt - 1));
       const startedAt = performance.now();
-      const sent = await this.post(path, params);
+      const sent = await this.post(origin, path, params);
       const verdict: AnswerVerdict<T> =
         'answer' in sent
-          ? read(sent.answer, { accountsUrl: this.accountsUrl, operation, attempt, secrets })
+          ? read(sent.answer, { accountsUrl: origin, operation, attempt, secrets })
           : { kind: 'retryable', problem: sent.problem };
       this.onCall({
         operation,
@@ -162,16 +181,17 @@ export class ZohoAccountsClient {
       // The network error is safe to keep; an answer's body may hold tokens, so only its summary is kept.
       lastCause = 'answer' in sent ? new Error(verdict.problem) : sent.cause;
     }
-    throw unavailable(this.accountsUrl, operation, this.maxAttempts, lastProblem, lastCause);
+    throw unavailable(origin, operation, this.maxAttempts, lastProblem, lastCause);
   }
 
   private async post(
+    origin: string,
     path: string,
     params: Record<string, string>,
   ): Promise<{ answer: HttpAnswer } | { problem: string; cause: unknown }> {
     const signal = this.timeoutSignal(this.timeoutMs);
     try {
-      const response = await this.fetch(`${this.accountsUrl}${path}`, {
+      const response = await this.fetch(`${origin}${path}`, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
         body: new URLSearchParams(params).toString(),
