@@ -1,10 +1,11 @@
-import type { ConnectionItem } from '../lib/store/connection-item.js';
 import {
+  ConfigError,
   InvalidClientError,
   RefreshTokenRevokedError,
   ZohoRateLimitedError,
   ZohoUnavailableError,
 } from '../lib/errors.js';
+import type { ConnectionItem } from '../lib/store/connection-item.js';
 import { retryAfterFailure } from './refresh-policy.js';
 
 export interface FailedRefresh {
@@ -62,6 +63,12 @@ export function heldBackError(item: ConnectionItem): Error {
       `Zoho refused the stored client id and secret moments ago; the next try is at ${until}. Check that the ` +
         'Self Client still exists in the Zoho API Console of this data centre, then connect again ' +
         '(npx zoho-token-keeper connect).',
+    );
+  }
+  if (item.lastFailureError === 'ConfigError') {
+    return new ConfigError(
+      `The last refresh could not use AWS (ConfigError) moments ago; the next try is at ${until}. Read the refresh ` +
+        "function's log for what to fix (often the secret's KMS key or the role's permissions).",
     );
   }
   return new ZohoUnavailableError(

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ConnectionState } from '../lib/connection-status.js';
-import { DEFAULT_REFRESH_RATE_MINUTES } from '../lib/environment.js';
 import { type AccessTokenDocument, isConnected } from '../lib/documents.js';
+import { DEFAULT_REFRESH_RATE_MINUTES } from '../lib/environment.js';
 import {
   ConfigError,
   NotConnectedError,
@@ -29,7 +29,10 @@ import {
 
 export interface RefreshDependencies {
   readonly state: StateStore;
-  readonly store: Pick<TokenStore, 'readCredentials' | 'readTokenRecord' | 'putTokenRecord'>;
+  readonly store: Pick<
+    TokenStore,
+    'readCredentials' | 'readTokenRecord' | 'currentTokenVersion' | 'putTokenRecord'
+  >;
   readonly zoho: Pick<ZohoAccountsClient, 'refreshAccessToken'>;
   readonly schedule: Pick<RefreshSchedule, 'scheduleFollowUp' | 'cancelFollowUp'>;
   /** The accounts server this function is configured with; it must be the one the connection was made with. */
@@ -113,8 +116,7 @@ async function refreshHolding(
   if (!decision.refresh) {
     // The secret holds what the keeper wrote last, unless an administrator restored an older version
     // or saved one by hand: then the token consumers read may be stale, and this run replaces it.
-    const current = await deps.store.readTokenRecord();
-    if (current.versionId === item.tokenVersionId) {
+    if ((await deps.store.currentTokenVersion()) === item.tokenVersionId) {
       const followUp = force ? undefined : followUpAfterSkip(item, rateMinutes, now);
       const followUpAt = followUp ? await armFollowUp(deps, followUp, 'after a skipped run') : undefined;
       return outcome(item, decision.reason, followUpAt);

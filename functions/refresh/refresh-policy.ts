@@ -1,7 +1,7 @@
 import { DEFAULT_REFRESH_RATE_MINUTES } from '../lib/environment.js';
+import { ZohoRateLimitedError, ZohoUnavailableError } from '../lib/errors.js';
 import type { ConnectionItem } from '../lib/store/connection-item.js';
 import { writesWithin24Hours } from '../lib/store/connection-item.js';
-import { ZohoRateLimitedError, ZohoUnavailableError } from '../lib/errors.js';
 
 /**
  * The spacing between two refreshes that write the access-token secret. Ten minutes keeps every

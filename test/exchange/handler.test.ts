@@ -72,17 +72,18 @@ describe('exchange handler, over HTTP against the Zoho sandbox', () => {
     expect(Object.keys(accessToken).sort()).toEqual([
       'access_token',
       'api_domain',
-      'connected_at',
       'connection_state',
       'expires_at',
       'refreshed_at',
-      'state_since',
       'token_type',
     ]);
-    expect(accessToken).toMatchObject({
-      connection_state: 'connected',
-      connected_at: credentials.connected_at,
-      state_since: credentials.connected_at,
+    expect(accessToken.connection_state).toBe('connected');
+    expect(await harness.state()).toMatchObject({
+      state: 'connected',
+      stateReason: 'connected',
+      stateSince: credentials.connected_at,
+      connectedAt: credentials.connected_at,
+      expiresAt: result.expires_at,
     });
     expect(accessToken.token_type).toBe('Bearer');
     expect(accessToken.expires_at).toBe(result.expires_at);

@@ -42,7 +42,7 @@ describe('refresh handler, over HTTP against the Zoho sandbox', () => {
   });
 
   it('replaces a token minted 50 minutes ago and keeps the refresh token', async () => {
-    harness.ageStoredToken(50);
+    await harness.ageStoredToken(50);
     const credentialsBefore = harness.secrets.valueOf(CREDENTIALS_SECRET);
     const oldToken = harness.accessToken().access_token as string;
 
@@ -67,8 +67,9 @@ describe('refresh handler, over HTTP against the Zoho sandbox', () => {
   });
 
   it('makes one call to Zoho however many duplicate or concurrent runs arrive', async () => {
-    harness.ageStoredToken(50);
+    await harness.ageStoredToken(50);
 
+    const versionsBefore = harness.secrets.versionCount(ACCESS_TOKEN_SECRET);
     const concurrent = await Promise.all([invoke({}), invoke({}), invoke({ force: true }), invoke({})]);
     const duplicate = await invoke({});
     const forcedAgain = await invoke({ force: true });
@@ -83,23 +84,23 @@ describe('refresh handler, over HTTP against the Zoho sandbox', () => {
     };
     expect(duplicate).toEqual(skipped);
     expect(forcedAgain).toEqual(skipped);
-    expect(harness.secrets.versionCount(ACCESS_TOKEN_SECRET)).toBe(2);
+    expect(harness.secrets.versionCount(ACCESS_TOKEN_SECRET) - versionsBefore).toBe(1);
   });
 
   it('honours a forced refresh once the token is 10 minutes old', async () => {
     expect((await invoke({ force: true })).refreshed).toBe(false);
-    harness.ageStoredToken(10);
+    await harness.ageStoredToken(10);
     expect((await invoke({ force: true })).refreshed).toBe(true);
     expect(harness.sandbox.stats.refreshes).toBe(1);
   });
 
   it('never switches the recurring schedule, whatever a run finds', async () => {
-    harness.ageStoredToken(20);
+    await harness.ageStoredToken(20);
     await invoke({});
-    harness.ageStoredToken(20);
+    await harness.ageStoredToken(20);
     await invoke({ force: true });
     harness.sandbox.revokeRefreshToken(harness.credentials().refresh_token as string);
-    harness.ageStoredToken(50);
+    await harness.ageStoredToken(50);
     await captureRejection(invoke({}));
 
     expect(harness.scheduler.calls.update).toBe(0);
@@ -107,7 +108,7 @@ describe('refresh handler, over HTTP against the Zoho sandbox', () => {
   });
 
   it('arms a one-time follow-up when a skipped run leaves the token to a schedule that would come too late', async () => {
-    harness.ageStoredToken(7);
+    await harness.ageStoredToken(7);
 
     const result = await invoke({});
 
@@ -119,7 +120,7 @@ describe('refresh handler, over HTTP against the Zoho sandbox', () => {
   });
 
   it('on a revoked refresh token: fails with RefreshTokenRevokedError, stores needs-reconnect, cancels any follow-up, keeps the token', async () => {
-    harness.ageStoredToken(50);
+    await harness.ageStoredToken(50);
     const credentials = harness.secrets.valueOf(CREDENTIALS_SECRET);
     const token = harness.accessToken().access_token;
     harness.sandbox.revokeRefreshToken(harness.credentials().refresh_token as string);
@@ -132,30 +133,37 @@ describe('refresh handler, over HTTP against the Zoho sandbox', () => {
 
     expect(error.name).toBe('RefreshTokenRevokedError');
     expect(error.message).toMatch(/grant code/i);
-    expect(harness.accessToken()).toMatchObject({
-      access_token: token,
-      connection_state: 'needs-reconnect',
-      state_reason: 'refresh-token-revoked',
+    // Consumers read the new state next to the token; the table says why and since when.
+    expect(harness.accessToken()).toMatchObject({ access_token: token, connection_state: 'needs-reconnect' });
+    expect(await harness.state()).toMatchObject({
+      state: 'needs-reconnect',
+      stateReason: 'RefreshTokenRevokedError',
+      stateSince: new Date(NOW).toISOString(),
     });
     expect(harness.scheduler.get(SCHEDULE_NAME)?.State).toBe('ENABLED');
     expect(harness.scheduler.get(FOLLOW_UP)).toBeUndefined();
     expect(harness.secrets.valueOf(CREDENTIALS_SECRET)).toBe(credentials);
-    // The schedule's later runs are quiet and cost one read.
+    // The schedule's later runs are quiet and read no secret: the table says it all.
     const reads = harness.secrets.calls.get;
     expect(await invoke({})).toMatchObject({ refreshed: false, connection_state: 'needs-reconnect' });
-    expect(harness.secrets.calls.get - reads).toBe(1);
+    expect(harness.secrets.calls.get - reads).toBe(0);
   });
 
   it('on an outage: keeps the current token, retries a minute later, and recovers', async () => {
-    harness.ageStoredToken(50);
+    await harness.ageStoredToken(50);
     const storedToken = harness.secrets.valueOf(ACCESS_TOKEN_SECRET);
     harness.sandbox.setOutage('server-error');
 
     const error = await captureRejection(invoke({}));
 
     expect(error.name).toBe('ZohoUnavailableError');
-    expect(harness.accessToken().access_token).toBe(JSON.parse(storedToken ?? '{}').access_token);
-    expect(harness.accessToken().last_failure_error).toBe('ZohoUnavailableError');
+    // A failing run writes no version of the secret: the table records the failure.
+    expect(harness.secrets.valueOf(ACCESS_TOKEN_SECRET)).toBe(storedToken);
+    expect(await harness.state()).toMatchObject({
+      state: 'failing',
+      lastFailureError: 'ZohoUnavailableError',
+      retryAfter: new Date(NOW + 60_000).toISOString(),
+    });
     expect(followUpTime(harness)).toBe(NOW + 60_000);
 
     harness.sandbox.setOutage(undefined);
@@ -163,7 +171,7 @@ describe('refresh handler, over HTTP against the Zoho sandbox', () => {
   });
 
   it('on an outage: holds back forced runs until the next try, so consumers cannot multiply calls to Zoho', async () => {
-    harness.ageStoredToken(50);
+    await harness.ageStoredToken(50);
     harness.sandbox.setOutage('server-error');
     expect((await captureRejection(invoke({}))).name).toBe('ZohoUnavailableError');
     const requests = harness.sandbox.stats.tokenRequests;
@@ -179,7 +187,7 @@ describe('refresh handler, over HTTP against the Zoho sandbox', () => {
   });
 
   it('on Zoho throttling with a token that outlives the block: waits 10 minutes without calling Zoho again', async () => {
-    harness.ageStoredToken(20);
+    await harness.ageStoredToken(20);
     harness.sandbox.injectFaults('rate-limit');
 
     expect((await captureRejection(invoke({ force: true }))).name).toBe('ZohoRateLimitedError');
@@ -192,7 +200,7 @@ describe('refresh handler, over HTTP against the Zoho sandbox', () => {
   });
 
   it('on Zoho throttling with a token about to expire: tries again every minute', async () => {
-    harness.ageStoredToken(50);
+    await harness.ageStoredToken(50);
     harness.sandbox.injectFaults('rate-limit');
 
     expect((await captureRejection(invoke({}))).name).toBe('ZohoRateLimitedError');
@@ -201,7 +209,7 @@ describe('refresh handler, over HTTP against the Zoho sandbox', () => {
   });
 
   it('never calls Zoho again with a refresh token it found revoked, however many forced runs arrive', async () => {
-    harness.ageStoredToken(50);
+    await harness.ageStoredToken(50);
     harness.sandbox.revokeRefreshToken(harness.credentials().refresh_token as string);
     expect((await captureRejection(invoke({}))).name).toBe('RefreshTokenRevokedError');
     const requests = harness.sandbox.stats.tokenRequests;
@@ -214,7 +222,7 @@ describe('refresh handler, over HTTP against the Zoho sandbox', () => {
   });
 
   it('reports changed client credentials as InvalidClientError and changes nothing', async () => {
-    harness.ageStoredToken(50);
+    await harness.ageStoredToken(50);
     const credentials = {
       ...harness.credentials(),
       client_secret: 'ffffffffffffffffffffffffffffffffffffffffff',
@@ -226,17 +234,22 @@ describe('refresh handler, over HTTP against the Zoho sandbox', () => {
 
     expect(error.name).toBe('InvalidClientError');
     expect(harness.accessToken().access_token).toBe(storedToken);
-    // Zoho will not accept this client a minute from now either: the next try is 10 minutes on.
-    const retryAfter = Date.parse(String(harness.accessToken().retry_after));
-    expect(retryAfter - Date.parse(String(harness.accessToken().last_failure_at))).toBe(10 * 60_000);
+    // Zoho will not accept this client a minute from now either: the next try is 10 minutes on, unless
+    // the stored token needs replacing before then (here it expires in 10 minutes: 5 minutes on).
+    expect(await harness.state()).toMatchObject({
+      state: 'failing',
+      lastFailureError: 'InvalidClientError',
+      retryAfter: new Date(NOW + 5 * 60_000).toISOString(),
+    });
   });
 
-  it('before any exchange: a scheduled run returns quietly after one read, a forced one reports NotConnectedError', async () => {
+  it('before any exchange: a scheduled run returns quietly, reading the secrets once to build the state, a forced one reports NotConnectedError', async () => {
     harness.secrets.create(CREDENTIALS_SECRET, {
       client_id: CLIENT.clientId,
       client_secret: CLIENT.clientSecret,
     });
     harness.secrets.create(ACCESS_TOKEN_SECRET, {});
+    await harness.clearState();
     const reads = harness.secrets.calls.get;
     const requests = harness.sandbox.stats.tokenRequests;
 
@@ -249,7 +262,11 @@ describe('refresh handler, over HTTP against the Zoho sandbox', () => {
       connection_state: 'not-connected',
       reason: 'not-connected',
     });
-    expect(readsOfScheduled).toBe(1);
+    // The first run builds the table's state from the two secrets; later runs read no secret.
+    expect(readsOfScheduled).toBe(2);
+    const readsBefore = harness.secrets.calls.get;
+    await invoke({});
+    expect(harness.secrets.calls.get).toBe(readsBefore);
     expect(error.name).toBe('NotConnectedError');
     expect(error.message).toMatch(/exchange/);
     expect(harness.sandbox.stats.tokenRequests).toBe(requests);
@@ -264,8 +281,18 @@ describe('refresh handler, over HTTP against the Zoho sandbox', () => {
     expect((await captureRejection(invoke({ force: 'yes' }))).name).toBe('InvalidEventError');
   });
 
-  it('leaves a malformed access-token secret untouched', async () => {
+  it('replaces whatever was saved into the access-token secret by hand with a valid token', async () => {
     harness.secrets.create(ACCESS_TOKEN_SECRET, '[1,2,3]');
+
+    const result = await invoke({});
+
+    expect(result).toMatchObject({ refreshed: true, reason: 'secret-replaced' });
+    expect(harness.sandbox.isAccessTokenValid(String(harness.accessToken().access_token))).toBe(true);
+  });
+
+  it('leaves a malformed access-token secret untouched when the state must be built from it', async () => {
+    harness.secrets.create(ACCESS_TOKEN_SECRET, '[1,2,3]');
+    await harness.clearState();
 
     const error = await captureRejection(invoke({}));
 
@@ -274,7 +301,7 @@ describe('refresh handler, over HTTP against the Zoho sandbox', () => {
   });
 
   it('publishes the outcome, the minutes of token life left and the Zoho latency', async () => {
-    harness.ageStoredToken(50);
+    await harness.ageStoredToken(50);
     await invoke({});
     await invoke({});
 

@@ -1,28 +1,30 @@
 import { describe, expect, it } from 'vitest';
-import type { AccessTokenDocument } from '../../functions/lib/documents.js';
 import {
   ConfigError,
   InvalidClientError,
   ZohoRateLimitedError,
   ZohoUnavailableError,
 } from '../../functions/lib/errors.js';
+import type { ConnectionItem } from '../../functions/lib/store/connection-item.js';
 import {
   decideRefresh,
+  FORCED_REFRESHES_PER_DAY,
   followUpAfterSkip,
+  forcedRefreshFitsBudget,
+  RESERVED_TOKEN_VERSIONS,
+  refreshFitsBudget,
   retryAfterFailure,
   retryAfterRateLimit,
+  TOKEN_VERSIONS_PER_DAY,
 } from '../../functions/refresh/refresh-policy.js';
 
 const MINUTE = 60_000;
 const minted = new Date('2026-11-30T08:00:00.000Z');
 
-function tokenMintedAt(at: Date, lifetimeMinutes = 60): AccessTokenDocument {
+function tokenMintedAt(at: Date, lifetimeMinutes = 60): Pick<ConnectionItem, 'refreshedAt' | 'expiresAt'> {
   return {
-    access_token: 'stored-token',
-    api_domain: 'https://www.zohoapis.eu',
-    token_type: 'Bearer',
-    refreshed_at: at.toISOString(),
-    expires_at: new Date(at.getTime() + lifetimeMinutes * MINUTE).toISOString(),
+    refreshedAt: at.toISOString(),
+    expiresAt: new Date(at.getTime() + lifetimeMinutes * MINUTE).toISOString(),
   };
 }
 
@@ -30,7 +32,7 @@ const atMinute = (minutes: number) => new Date(minted.getTime() + minutes * MINU
 
 describe('decideRefresh', () => {
   it('refreshes when no token is stored', () => {
-    expect(decideRefresh(undefined, false, atMinute(0))).toEqual({ refresh: true, reason: 'no-token' });
+    expect(decideRefresh({}, false, atMinute(0))).toEqual({ refresh: true, reason: 'no-token' });
   });
 
   it('lets a duplicate scheduled delivery and a burst of forced refreshes through only once per 10 minutes', () => {
@@ -40,6 +42,19 @@ describe('decideRefresh', () => {
       expect(decideRefresh(stored, true, atMinute(minutes)).refresh).toBe(false);
     }
     expect(decideRefresh(stored, true, atMinute(10))).toEqual({ refresh: true, reason: 'forced' });
+  });
+
+  it('leaves a token alone on a scheduled run when it outlives the next run, whatever the rate', () => {
+    const stored = tokenMintedAt(minted);
+    // Every 10 minutes: the token is replaced once it has no more than 15 minutes left, at minute 50.
+    for (const minutes of [10, 20, 30, 40]) {
+      expect(decideRefresh(stored, false, atMinute(minutes), 10)).toEqual({
+        refresh: false,
+        reason: 'not-due',
+      });
+    }
+    expect(decideRefresh(stored, false, atMinute(50), 10)).toEqual({ refresh: true, reason: 'due' });
+    // Every 50 minutes (the default): each run replaces it.
     expect(decideRefresh(stored, false, atMinute(10))).toEqual({ refresh: true, reason: 'due' });
   });
 
@@ -66,37 +81,74 @@ describe('followUpAfterSkip', () => {
     // A scheduled run 8 minutes after an exchange: the next one at 58 minutes would leave 2 minutes of life.
     expect(followUpAfterSkip(tokenMintedAt(minted), 50, atMinute(8))).toEqual(atMinute(10));
   });
+});
 
-  it('arms a follow-up when the schedule rate is unknown (cron expression)', () => {
-    expect(followUpAfterSkip(tokenMintedAt(minted), undefined, atMinute(1))).toEqual(atMinute(10));
+describe('the write budget of the access-token secret', () => {
+  const now = atMinute(24 * 60);
+  const times = (count: number, everyMinutes: number) =>
+    Array.from({ length: count }, (_, index) => now.getTime() - (index + 1) * everyMinutes * MINUTE);
+
+  it('lets forced refreshes write their share in any 24 hours, and no more', () => {
+    const forced = times(FORCED_REFRESHES_PER_DAY - 1, 10);
+    expect(forcedRefreshFitsBudget({ tokenWrites: forced, forcedWrites: forced }, now)).toBe(true);
+    const full = times(FORCED_REFRESHES_PER_DAY, 10);
+    expect(forcedRefreshFitsBudget({ tokenWrites: full, forcedWrites: full }, now)).toBe(false);
+  });
+
+  it('forgets writes older than 24 hours', () => {
+    const old = times(FORCED_REFRESHES_PER_DAY, 10).map((time) => time - 24 * 60 * MINUTE);
+    expect(forcedRefreshFitsBudget({ tokenWrites: old, forcedWrites: old }, now)).toBe(true);
+  });
+
+  it('keeps the reserve of the scheduled refreshes and connects from forced refreshes', () => {
+    const all = times(TOKEN_VERSIONS_PER_DAY - RESERVED_TOKEN_VERSIONS, 15);
+    expect(forcedRefreshFitsBudget({ tokenWrites: all, forcedWrites: [] }, now)).toBe(false);
+    expect(refreshFitsBudget({ tokenWrites: all }, now)).toBe(true);
+  });
+
+  it('stops every refresh at the cap, far below the 100 versions Secrets Manager keeps', () => {
+    expect(refreshFitsBudget({ tokenWrites: times(TOKEN_VERSIONS_PER_DAY - 1, 15) }, now)).toBe(true);
+    expect(refreshFitsBudget({ tokenWrites: times(TOKEN_VERSIONS_PER_DAY, 15) }, now)).toBe(false);
   });
 });
 
 describe('retryAfterRateLimit', () => {
+  const expiresAt = tokenMintedAt(minted).expiresAt;
+
   it("waits out Zoho's 10-minute window when the token outlives it", () => {
-    expect(retryAfterRateLimit(tokenMintedAt(minted), atMinute(20))).toEqual(atMinute(30));
+    expect(retryAfterRateLimit(expiresAt, atMinute(20))).toEqual(atMinute(30));
   });
 
   it('tries again every minute when the token would expire first', () => {
-    expect(retryAfterRateLimit(tokenMintedAt(minted), atMinute(50))).toEqual(atMinute(51));
+    expect(retryAfterRateLimit(expiresAt, atMinute(50))).toEqual(atMinute(51));
     expect(retryAfterRateLimit(undefined, atMinute(50))).toEqual(atMinute(51));
   });
 });
 
 describe('retryAfterFailure', () => {
-  const token = tokenMintedAt(minted);
+  const expiresAt = tokenMintedAt(minted).expiresAt;
 
   it('tries again a minute after an outage', () => {
-    expect(retryAfterFailure(new ZohoUnavailableError('down'), token, atMinute(20))).toEqual(atMinute(21));
+    expect(retryAfterFailure(new ZohoUnavailableError('down'), expiresAt, atMinute(20))).toEqual(
+      atMinute(21),
+    );
   });
 
   it("follows Zoho's window after Access Denied", () => {
-    expect(retryAfterFailure(new ZohoRateLimitedError('denied'), token, atMinute(20))).toEqual(atMinute(30));
+    expect(retryAfterFailure(new ZohoRateLimitedError('denied'), expiresAt, atMinute(20))).toEqual(
+      atMinute(30),
+    );
   });
 
   it('waits the refresh spacing after anything that will not mend in a minute', () => {
     for (const error of [new InvalidClientError('client'), new ConfigError('kms'), new Error('other')]) {
-      expect(retryAfterFailure(error, token, atMinute(20))).toEqual(atMinute(30));
+      expect(retryAfterFailure(error, expiresAt, atMinute(20))).toEqual(atMinute(30));
     }
+  });
+
+  it('holds back no longer than the stored token stays valid, and at least a minute', () => {
+    // The token needs replacing at minute 55 (5 minutes before it expires).
+    expect(retryAfterFailure(new ConfigError('store'), expiresAt, atMinute(48))).toEqual(atMinute(55));
+    expect(retryAfterFailure(new ConfigError('store'), expiresAt, atMinute(58))).toEqual(atMinute(59));
   });
 });

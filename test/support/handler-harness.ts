@@ -1,7 +1,12 @@
+import { DeleteItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
-import { vi } from 'vitest';
+import { inject, vi } from 'vitest';
+import { STATE_TABLE_KEY } from '../../functions/lib/environment.js';
+import type { ConnectionItem } from '../../functions/lib/store/connection-item.js';
+import { DynamoStateStore } from '../../functions/lib/store/dynamo-state-store.js';
 import { ZohoSandbox } from '../sandbox/zoho-sandbox.js';
 import { InMemoryScheduler, InMemorySecretsManager } from './in-memory-aws.js';
+import { createStateTable, dynamoClient } from './state-table.js';
 
 export const CREDENTIALS_SECRET = 'zoho-token-keeper/test/credentials';
 export const ACCESS_TOKEN_SECRET = 'zoho-token-keeper/test/access-token';
@@ -21,8 +26,9 @@ export type LambdaHandler = (event: unknown, context: Context) => Promise<unknow
 
 /**
  * A deployed connection in miniature: the Zoho sandbox on 127.0.0.1, Secrets Manager and Scheduler
- * in memory, and the contract's environment variables pointing at them. Handlers are imported
- * afresh so that each test gets its own cold start.
+ * in memory, a state table of its own in the run's DynamoDB (dynalite), and the contract's
+ * environment variables pointing at them. Handlers are imported afresh so that each test gets its
+ * own cold start.
  */
 export class HandlerHarness {
   readonly output: string[] = [];
@@ -32,6 +38,7 @@ export class HandlerHarness {
     readonly sandbox: ZohoSandbox,
     readonly secrets: InMemorySecretsManager,
     readonly scheduler: InMemoryScheduler,
+    readonly stateTable: string,
   ) {}
 
   static async start(): Promise<HandlerHarness> {
@@ -39,8 +46,9 @@ export class HandlerHarness {
     vi.useFakeTimers({ toFake: ['Date'], now: NOW });
     const harness = new HandlerHarness(
       await ZohoSandbox.start(),
-      new InMemorySecretsManager(),
+      new InMemorySecretsManager(() => Date.now()),
       new InMemoryScheduler(),
+      await createStateTable(),
     );
     harness.sandbox.registerClient(CLIENT);
     harness.secrets.create(CREDENTIALS_SECRET, {});
@@ -50,6 +58,9 @@ export class HandlerHarness {
     vi.stubEnv('CREDENTIALS_SECRET_ID', CREDENTIALS_SECRET);
     vi.stubEnv('ACCESS_TOKEN_SECRET_ID', ACCESS_TOKEN_SECRET);
     vi.stubEnv('REFRESH_SCHEDULE_NAME', SCHEDULE_NAME);
+    vi.stubEnv('STATE_TABLE_NAME', harness.stateTable);
+    vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', inject('dynamoEndpoint'));
+    vi.stubEnv('CONNECTION_NAME', 'test');
     vi.stubEnv('POWERTOOLS_SERVICE_NAME', 'test');
     harness.captureOutput();
     return harness;
@@ -70,15 +81,43 @@ export class HandlerHarness {
     return this.secrets.jsonOf(ACCESS_TOKEN_SECRET);
   }
 
-  /** Makes the stored access token look as if it had been minted `minutes` ago. */
-  ageStoredToken(minutes: number): void {
+  /** The connection's state as the table holds it. */
+  state(): Promise<ConnectionItem | undefined> {
+    return new DynamoStateStore({ client: dynamoClient(), tableName: this.stateTable }).read();
+  }
+
+  /** Empties the state table, as a new deployment (or an upgrade from 0.2.0) finds it. */
+  async clearState(): Promise<void> {
+    await dynamoClient().send(
+      new DeleteItemCommand({
+        TableName: this.stateTable,
+        Key: { [STATE_TABLE_KEY.attribute]: { S: STATE_TABLE_KEY.value } },
+      }),
+    );
+  }
+
+  /**
+   * Makes the stored access token look as if it had been minted `minutes` ago, in the secret and in
+   * the table, as time passing would leave them (no new version).
+   */
+  async ageStoredToken(minutes: number): Promise<void> {
     const document = this.accessToken();
     const shift = (iso: unknown) => new Date(Date.parse(String(iso)) - minutes * 60_000).toISOString();
-    this.secrets.create(ACCESS_TOKEN_SECRET, {
+    const refreshedAt = shift(document.refreshed_at);
+    const expiresAt = shift(document.expires_at);
+    this.secrets.rewriteCurrent(ACCESS_TOKEN_SECRET, {
       ...document,
-      refreshed_at: shift(document.refreshed_at),
-      expires_at: shift(document.expires_at),
+      refreshed_at: refreshedAt,
+      expires_at: expiresAt,
     });
+    await dynamoClient().send(
+      new UpdateItemCommand({
+        TableName: this.stateTable,
+        Key: { [STATE_TABLE_KEY.attribute]: { S: STATE_TABLE_KEY.value } },
+        UpdateExpression: 'SET refreshed_at = :refreshed, expires_at = :expires',
+        ExpressionAttributeValues: { ':refreshed': { S: refreshedAt }, ':expires': { S: expiresAt } },
+      }),
+    );
   }
 
   /** Every string a test knows to be secret, for the no-secret-in-output checks. */

@@ -12,10 +12,14 @@ import {
 } from '@aws-sdk/client-scheduler';
 import {
   GetSecretValueCommand,
+  InvalidParameterException,
+  LimitExceededException,
   PutSecretValueCommand,
   ResourceExistsException,
   ResourceNotFoundException,
   SecretsManagerClient,
+  UpdateSecretVersionStageCommand,
+  type UpdateSecretVersionStageCommandInput,
 } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 
@@ -27,33 +31,48 @@ interface PutInput {
 
 interface SecretVersion {
   readonly versionId: string;
-  readonly value: string;
+  value: string;
+  /** When it was created, by the fake's clock (epoch ms). */
+  readonly createdAt: number;
 }
+
+interface StoredSecret {
+  readonly versions: SecretVersion[];
+  /** The version staged AWSCURRENT. */
+  current: string;
+}
+
+/** Secrets Manager's quota: versions created in the last 24 hours, per secret (not adjustable). */
+const VERSIONS_PER_DAY = 100;
+const DAY_MS = 24 * 60 * 60_000;
 
 /**
  * Secrets Manager held in memory behind aws-sdk-client-mock: every SecretsManagerClient in the
- * process (including the ones created at module scope by handlers) talks to it.
+ * process (including the ones created at module scope by handlers) talks to it. Like the service, it
+ * serves the version staged AWSCURRENT, lets UpdateSecretVersionStage move that stage back to an
+ * older version (the console's "restore"), and refuses a new version once 100 were created in 24 hours.
  */
 export class InMemorySecretsManager {
   readonly mock = mockClient(SecretsManagerClient);
   readonly calls = { get: 0, put: 0, versionsCreated: 0 };
-  private readonly secrets = new Map<string, SecretVersion[]>();
+  private readonly secrets = new Map<string, StoredSecret>();
   private readonly putHooks: ((input: PutInput, nth: number) => void)[] = [];
 
-  constructor() {
+  /** @param now the service's clock, for its 24-hour version quota */
+  constructor(private readonly now: () => number = () => Date.now()) {
     this.mock.on(GetSecretValueCommand).callsFake((input: { SecretId: string }) => {
       this.calls.get += 1;
-      const current = this.versions(input.SecretId).at(-1);
-      if (!current) throw notFound(input.SecretId);
+      const current = this.currentVersion(input.SecretId);
       return { Name: input.SecretId, SecretString: current.value, VersionId: current.versionId };
     });
     this.mock.on(PutSecretValueCommand).callsFake((input: PutInput) => {
       this.calls.put += 1;
       for (const hook of this.putHooks) hook(input, this.calls.put);
-      const versions = this.versions(input.SecretId);
+      const secret = this.secret(input.SecretId);
       const value = input.SecretString ?? '';
-      const versionId = input.ClientRequestToken ?? `v${versions.length + 1}`;
-      const existing = versions.find((version) => version.versionId === versionId);
+      // The SDK fills in a new token when the caller gives none.
+      const versionId = input.ClientRequestToken ?? `v${this.calls.put}-${secret.versions.length + 1}`;
+      const existing = secret.versions.find((version) => version.versionId === versionId);
       if (existing && existing.value !== value) {
         throw new ResourceExistsException({
           message: 'A version with this ClientRequestToken exists',
@@ -61,11 +80,58 @@ export class InMemorySecretsManager {
         });
       }
       if (!existing) {
-        versions.push({ versionId, value });
+        if (this.versionsWithin24Hours(input.SecretId) >= VERSIONS_PER_DAY) {
+          throw new LimitExceededException({
+            message: 'You have exceeded the maximum number of versions allowed for this secret.',
+            $metadata: {},
+          });
+        }
+        secret.versions.push({ versionId, value, createdAt: this.now() });
+        secret.current = versionId;
         this.calls.versionsCreated += 1;
       }
       return { Name: input.SecretId, VersionId: versionId };
     });
+    this.mock.on(UpdateSecretVersionStageCommand).callsFake((input: UpdateSecretVersionStageCommandInput) => {
+      const secret = this.secret(input.SecretId ?? '');
+      if (input.VersionStage !== 'AWSCURRENT' || input.RemoveFromVersionId !== secret.current) {
+        throw new InvalidParameterException({
+          message: 'The parameter RemoveFromVersionId does not match the version that has the staging label.',
+          $metadata: {},
+        });
+      }
+      if (!secret.versions.some((version) => version.versionId === input.MoveToVersionId)) {
+        throw notFound(input.SecretId ?? '');
+      }
+      secret.current = input.MoveToVersionId as string;
+      return { Name: input.SecretId };
+    });
+  }
+
+  /** The console's "restore previous version": AWSCURRENT moves back to the version before it. */
+  async restorePreviousVersion(secretId: string): Promise<void> {
+    const secret = this.secret(secretId);
+    const index = secret.versions.findIndex((version) => version.versionId === secret.current);
+    const previous = secret.versions[index - 1];
+    if (!previous) throw new Error(`${secretId} has no version before the current one`);
+    await new SecretsManagerClient({ region: 'eu-west-1' }).send(
+      new UpdateSecretVersionStageCommand({
+        SecretId: secretId,
+        VersionStage: 'AWSCURRENT',
+        MoveToVersionId: previous.versionId,
+        RemoveFromVersionId: secret.current,
+      }),
+    );
+  }
+
+  /** Versions created in the last 24 hours, as the quota counts them. */
+  versionsWithin24Hours(secretId: string): number {
+    return this.secret(secretId).versions.filter((version) => version.createdAt > this.now() - DAY_MS).length;
+  }
+
+  /** Changes the current version's value in place: time passing, as tests pretend it (no new version). */
+  rewriteCurrent(secretId: string, value: unknown): void {
+    this.currentVersion(secretId).value = JSON.stringify(value);
   }
 
   /**
@@ -78,13 +144,21 @@ export class InMemorySecretsManager {
 
   /** Creates a secret, as CDK does with its initial value. */
   create(secretId: string, value: unknown = {}): void {
-    this.secrets.set(secretId, [
-      { versionId: 'initial', value: typeof value === 'string' ? value : JSON.stringify(value) },
-    ]);
+    this.secrets.set(secretId, {
+      versions: [
+        {
+          versionId: 'initial',
+          value: typeof value === 'string' ? value : JSON.stringify(value),
+          createdAt: this.now(),
+        },
+      ],
+      current: 'initial',
+    });
   }
 
   valueOf(secretId: string): string | undefined {
-    return this.secrets.get(secretId)?.at(-1)?.value;
+    const secret = this.secrets.get(secretId);
+    return secret?.versions.find((version) => version.versionId === secret.current)?.value;
   }
 
   jsonOf(secretId: string): Record<string, unknown> {
@@ -92,17 +166,24 @@ export class InMemorySecretsManager {
   }
 
   versionCount(secretId: string): number {
-    return this.secrets.get(secretId)?.length ?? 0;
+    return this.secrets.get(secretId)?.versions.length ?? 0;
   }
 
   restore(): void {
     this.mock.restore();
   }
 
-  private versions(secretId: string): SecretVersion[] {
-    const versions = this.secrets.get(secretId);
-    if (!versions) throw notFound(secretId);
-    return versions;
+  private secret(secretId: string): StoredSecret {
+    const secret = this.secrets.get(secretId);
+    if (!secret) throw notFound(secretId);
+    return secret;
+  }
+
+  private currentVersion(secretId: string): SecretVersion {
+    const secret = this.secret(secretId);
+    const current = secret.versions.find((version) => version.versionId === secret.current);
+    if (!current) throw notFound(secretId);
+    return current;
   }
 }
 

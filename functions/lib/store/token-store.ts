@@ -118,6 +118,14 @@ export class TokenStore {
   }
 
   /**
+   * The version the access-token secret serves now, without parsing its value: whatever an
+   * administrator saved there, the keeper only needs to know whether it is still what it wrote.
+   */
+  async currentTokenVersion(): Promise<string | undefined> {
+    return (await this.#readCurrent(this.#accessToken)).versionId;
+  }
+
+  /**
    * Writes the credentials. A document with a refresh token must be complete; one without (before
    * the first exchange, after a disconnect) holds the client only.
    */

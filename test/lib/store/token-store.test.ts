@@ -4,7 +4,6 @@ import {
   EncryptionFailure,
   GetSecretValueCommand,
   PutSecretValueCommand,
-  ResourceExistsException,
   ResourceNotFoundException,
   SecretsManagerClient,
   SecretsManagerServiceException,
@@ -16,11 +15,9 @@ import type {
   ConnectionFields,
   CredentialsDocument,
   StoredCredentials,
-  TokenRecord,
 } from '../../../functions/lib/documents.js';
 import { ConfigError } from '../../../functions/lib/errors.js';
 import { TokenStore } from '../../../functions/lib/store/token-store.js';
-import { InMemorySecretsManager } from '../../support/in-memory-aws.js';
 
 const CREDENTIALS_ID = 'zoho/crm/credentials';
 const ACCESS_TOKEN_ID = 'zoho/crm/access-token';
@@ -71,18 +68,9 @@ const ALL_FIELDS: ConnectionFields = {
   last_failure_at: '2026-11-30T08:30:00.000Z',
   last_failure_error: 'ZohoUnavailableError',
   retry_after: '2026-11-30T08:35:00.000Z',
-  claimed_until: '2026-11-30T08:31:00.000Z',
 };
 
-const TIME_FIELDS = [
-  'state_since',
-  'connected_at',
-  'last_failure_at',
-  'retry_after',
-  'claimed_until',
-] as const;
-
-const UUID_SHAPE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const TIME_FIELDS = ['state_since', 'connected_at', 'last_failure_at', 'retry_after'] as const;
 
 // Re-created before each test: the in-memory fake below replaces the stub while it is in use.
 let secretsManager = mockClient(SecretsManagerClient);
@@ -120,13 +108,6 @@ function notFound(): ResourceNotFoundException {
   return new ResourceNotFoundException({
     $metadata: {},
     message: "Secrets Manager can't find the specified secret.",
-  });
-}
-
-function versionExists(): ResourceExistsException {
-  return new ResourceExistsException({
-    $metadata: {},
-    message: 'A resource with the ID you requested already exists.',
   });
 }
 
@@ -184,7 +165,7 @@ afterEach(() => {
 });
 
 describe('readCredentials', () => {
-  it('returns the current version of the credentials secret and its version id', async () => {
+  it('returns the current version of the credentials secret', async () => {
     // Prepare
     storedCredentials(JSON.stringify(CONNECTED), 'version-7');
 
@@ -192,7 +173,7 @@ describe('readCredentials', () => {
     const read = await newStore().readCredentials();
 
     // Assess
-    expect(read).toEqual({ value: CONNECTED, versionId: 'version-7' });
+    expect(read).toEqual(CONNECTED);
     expect(secretsManager.commandCalls(GetSecretValueCommand)[0]?.args[0].input).toEqual({
       SecretId: CREDENTIALS_ID,
       VersionStage: 'AWSCURRENT',
@@ -205,10 +186,10 @@ describe('readCredentials', () => {
   ])('returns no credentials when the secret holds %s', async (_, secretString) => {
     storedCredentials(secretString, 'version-1');
 
-    expect(await newStore().readCredentials()).toEqual({ value: {}, versionId: 'version-1' });
+    expect(await newStore().readCredentials()).toEqual({});
   });
 
-  it('returns no credentials and no version when the secret exists but has never had a value', async () => {
+  it('returns no credentials when the secret exists but has never had a value', async () => {
     // Prepare: a secret created without a value has no AWSCURRENT version
     secretsManager.on(GetSecretValueCommand).rejects(notFound());
     secretsManager
@@ -219,13 +200,13 @@ describe('readCredentials', () => {
     const read = await newStore().readCredentials();
 
     // Assess
-    expect(read).toEqual({ value: {}, versionId: undefined });
+    expect(read).toEqual({});
   });
 
   it('returns the client alone before the first exchange', async () => {
     storedCredentials(JSON.stringify(CLIENT_ONLY));
 
-    expect((await newStore().readCredentials()).value).toEqual(CLIENT_ONLY);
+    expect(await newStore().readCredentials()).toEqual(CLIENT_ONLY);
   });
 
   it('refuses a malformed secret without quoting it and writes nothing', async () => {
@@ -449,7 +430,7 @@ describe('read errors an operator can fix', () => {
 });
 
 describe('putCredentials', () => {
-  it('writes the document as JSON with keys in a stable order, as the version after the one read', async () => {
+  it('writes the document as JSON with keys in a stable order, leaving the new version id to the SDK', async () => {
     // Prepare: the same document with its keys in another order
     const shuffled: CredentialsDocument = {
       connected_at: CONNECTED.connected_at,
@@ -460,27 +441,22 @@ describe('putCredentials', () => {
       accounts_url: CONNECTED.accounts_url,
       client_id: CLIENT_ID,
     };
-    secretsManager.on(PutSecretValueCommand).resolves({});
+    secretsManager.on(PutSecretValueCommand).resolves({ VersionId: 'version-2' });
 
     // Act
-    const outcome = await newStore().putCredentials(shuffled, 'version-1');
+    await newStore().putCredentials(shuffled);
 
-    // Assess
+    // Assess: no token of its own, so a version restored by hand can never collide with the next write
     expect(writes()).toEqual([
-      {
-        secretId: CREDENTIALS_ID,
-        secretString: JSON.stringify(CONNECTED),
-        token: expect.stringMatching(UUID_SHAPE),
-      },
+      { secretId: CREDENTIALS_ID, secretString: JSON.stringify(CONNECTED), token: undefined },
     ]);
-    expect(outcome).toEqual({ written: true, versionId: writes()[0]?.token });
   });
 
   it('stores no scope when Zoho returned none', async () => {
     const { scope: _none, ...withoutScope } = CONNECTED;
-    secretsManager.on(PutSecretValueCommand).resolves({});
+    secretsManager.on(PutSecretValueCommand).resolves({ VersionId: 'version-2' });
 
-    await newStore().putCredentials(withoutScope, 'version-1');
+    await newStore().putCredentials(withoutScope);
 
     expect(JSON.parse(writes()[0]?.secretString ?? '')).toEqual(withoutScope);
   });
@@ -489,11 +465,10 @@ describe('putCredentials', () => {
     ['the client alone (before the first exchange, after a disconnect)', CLIENT_ONLY],
     ['nothing at all', {}],
   ])('accepts %s', async (_, document) => {
-    secretsManager.on(PutSecretValueCommand).resolves({});
+    secretsManager.on(PutSecretValueCommand).resolves({ VersionId: 'version-2' });
 
-    const outcome = await newStore().putCredentials(document, 'version-1');
+    await newStore().putCredentials(document);
 
-    expect(outcome.written).toBe(true);
     expect(writes().map((write) => JSON.parse(write.secretString ?? ''))).toEqual([document]);
   });
 
@@ -502,7 +477,7 @@ describe('putCredentials', () => {
     const incomplete: StoredCredentials = { ...CLIENT_ONLY, refresh_token: REFRESH_TOKEN };
 
     // Act
-    const error = await failureOf(newStore().putCredentials(incomplete, 'version-1'));
+    const error = await failureOf(newStore().putCredentials(incomplete));
 
     // Assess: a bug in the caller, not a configuration error
     expect(error).not.toBeInstanceOf(ConfigError);
@@ -517,7 +492,7 @@ describe('putCredentials', () => {
     async (field) => {
       const incomplete: StoredCredentials = { ...CONNECTED, [field]: undefined };
 
-      const error = await failureOf(newStore().putCredentials(incomplete, 'version-1'));
+      const error = await failureOf(newStore().putCredentials(incomplete));
 
       expect(error.message).toContain(field);
       expect(secretsManager.calls()).toHaveLength(0);
@@ -526,7 +501,7 @@ describe('putCredentials', () => {
 
   it('refuses a connected_at that is not a time, without quoting it', async () => {
     const error = await failureOf(
-      newStore().putCredentials({ ...CONNECTED, connected_at: 'yesterday-RT3' }, 'version-1'),
+      newStore().putCredentials({ ...CONNECTED, connected_at: 'yesterday-RT3' }),
       'yesterday-RT3',
     );
 
@@ -536,43 +511,37 @@ describe('putCredentials', () => {
 });
 
 describe('putTokenRecord', () => {
-  it('writes the token and the connection fields to the access-token secret, keys in a stable order', async () => {
-    // Prepare: token and fields with their keys in reverse order
+  it('writes the token and the connection state, keys in a stable order, and returns the new version', async () => {
+    // Prepare: the token with its keys in reverse order
     const reversedToken = Object.fromEntries(Object.entries(FRESH_TOKEN).reverse()) as AccessTokenDocument;
-    const reversedFields = Object.fromEntries(Object.entries(ALL_FIELDS).reverse()) as ConnectionFields;
-    secretsManager.on(PutSecretValueCommand).resolves({});
+    secretsManager.on(PutSecretValueCommand).resolves({ VersionId: 'version-2' });
 
     // Act
-    const outcome = await newStore().putTokenRecord(reversedToken, reversedFields, 'version-1');
+    const versionId = await newStore().putTokenRecord(reversedToken, 'connected');
 
-    // Assess
+    // Assess: only what consumers read, nothing of the keeper's bookkeeping
     expect(writes()).toEqual([
       {
         secretId: ACCESS_TOKEN_ID,
-        secretString: JSON.stringify({ ...FRESH_TOKEN, ...ALL_FIELDS }),
-        token: expect.stringMatching(UUID_SHAPE),
+        secretString: JSON.stringify({ ...FRESH_TOKEN, connection_state: 'connected' }),
+        token: undefined,
       },
     ]);
-    expect(outcome).toEqual({ written: true, versionId: writes()[0]?.token });
+    expect(versionId).toBe('version-2');
   });
 
-  it('writes the connection fields alone when there is no token', async () => {
-    const fields: ConnectionFields = {
-      connection_state: 'needs-reconnect',
-      state_reason: 'refresh-token-revoked',
-      state_since: '2026-11-30T08:40:00.000Z',
-    };
-    secretsManager.on(PutSecretValueCommand).resolves({});
+  it('writes the state alone when there is no token', async () => {
+    secretsManager.on(PutSecretValueCommand).resolves({ VersionId: 'version-2' });
 
-    await newStore().putTokenRecord(undefined, fields, 'version-1');
+    await newStore().putTokenRecord(undefined, 'not-connected');
 
-    expect(writes()[0]?.secretString).toBe(JSON.stringify(fields));
+    expect(writes()[0]?.secretString).toBe(JSON.stringify({ connection_state: 'not-connected' }));
   });
 
   it('never writes a token without an access token', async () => {
     const withoutToken = { ...FRESH_TOKEN, access_token: '' };
 
-    const error = await failureOf(newStore().putTokenRecord(withoutToken, {}, 'version-1'));
+    const error = await failureOf(newStore().putTokenRecord(withoutToken, 'connected'));
 
     expect(error.message).toContain('access_token');
     expect(secretsManager.calls()).toHaveLength(0);
@@ -580,33 +549,19 @@ describe('putTokenRecord', () => {
 
   it('refuses an expiry that is not a time, without quoting it', async () => {
     const error = await failureOf(
-      newStore().putTokenRecord({ ...FRESH_TOKEN, expires_at: 'soon-PL2' }, {}, 'version-1'),
+      newStore().putTokenRecord({ ...FRESH_TOKEN, expires_at: 'soon-PL2' }, 'connected'),
       'soon-PL2',
     );
 
     expect(error.message).toContain('expires_at');
     expect(secretsManager.calls()).toHaveLength(0);
   });
-
-  it.each(TIME_FIELDS)('refuses a %s that is not a time, without quoting it', async (field) => {
-    const error = await failureOf(
-      newStore().putTokenRecord(FRESH_TOKEN, { [field]: 'later-MN8' }, 'version-1'),
-      'later-MN8',
-    );
-
-    expect(error.message).toContain(field);
-    expect(secretsManager.calls()).toHaveLength(0);
-  });
 });
 
 describe('write errors an operator can fix', () => {
   const puts = [
-    ['credentials', CREDENTIALS_ID, (store: TokenStore) => store.putCredentials(CONNECTED, 'version-1')],
-    [
-      'access-token',
-      ACCESS_TOKEN_ID,
-      (store: TokenStore) => store.putTokenRecord(FRESH_TOKEN, ALL_FIELDS, 'version-1'),
-    ],
+    ['credentials', CREDENTIALS_ID, (store: TokenStore) => store.putCredentials(CONNECTED)],
+    ['access-token', ACCESS_TOKEN_ID, (store: TokenStore) => store.putTokenRecord(FRESH_TOKEN, 'connected')],
   ] as const;
 
   it.each(puts)(
@@ -640,294 +595,8 @@ describe('write errors an operator can fix', () => {
     const throttled = awsError('ThrottlingException');
     secretsManager.on(PutSecretValueCommand).rejects(throttled);
 
-    const error = await failureOf(newStore().putCredentials(CONNECTED, 'version-1'));
+    const error = await failureOf(newStore().putCredentials(CONNECTED));
 
     expect(error).toBe(throttled);
-  });
-});
-
-describe('compare-and-swap token of a write', () => {
-  beforeEach(() => {
-    secretsManager.on(PutSecretValueCommand).resolves({});
-  });
-
-  it('depends on the version read only: two writers of one basis send the same token whatever they write', async () => {
-    // Act
-    await newStore().putTokenRecord(FRESH_TOKEN, {}, 'version-1');
-    await newStore().putTokenRecord({ ...FRESH_TOKEN, access_token: NEW_ACCESS_TOKEN }, {}, 'version-1');
-
-    // Assess
-    const [first, second] = writes();
-    expect(first?.secretString).not.toBe(second?.secretString);
-    expect(first?.token).toMatch(UUID_SHAPE);
-    expect(second?.token).toBe(first?.token);
-  });
-
-  it('differs for another basis, even for the same document', async () => {
-    await newStore().putCredentials(CLIENT_ONLY, 'version-1');
-    await newStore().putCredentials(CLIENT_ONLY, 'version-2');
-
-    const [first, second] = writes();
-    expect(second?.secretString).toBe(first?.secretString);
-    expect(second?.token).toMatch(UUID_SHAPE);
-    expect(second?.token).not.toBe(first?.token);
-  });
-
-  it('differs between the two secrets for the same basis', async () => {
-    await newStore().putCredentials(CLIENT_ONLY, 'version-1');
-    await newStore().putTokenRecord(undefined, {}, 'version-1');
-
-    const [credentials, accessToken] = writes();
-    expect(accessToken?.token).not.toBe(credentials?.token);
-  });
-
-  it('is a stable UUID when the secret had no current version', async () => {
-    await newStore().putCredentials(CLIENT_ONLY, undefined);
-    await newStore().putCredentials(CLIENT_ONLY, undefined);
-
-    const [first, second] = writes();
-    expect(first?.token).toMatch(UUID_SHAPE);
-    expect(second?.token).toBe(first?.token);
-  });
-
-  it('reports "not written", without an error, when Secrets Manager says the version exists', async () => {
-    // Prepare: another writer already created the version after the one read
-    secretsManager.on(PutSecretValueCommand).rejects(versionExists());
-
-    // Act
-    const credentials = await newStore().putCredentials(CONNECTED, 'version-1');
-    const tokenRecord = await newStore().putTokenRecord(FRESH_TOKEN, ALL_FIELDS, 'version-1');
-
-    // Assess
-    expect(credentials).toEqual({ written: false });
-    expect(tokenRecord).toEqual({ written: false });
-  });
-});
-
-describe('compare-and-swap writes against Secrets Manager semantics', () => {
-  let aws: InMemorySecretsManager;
-
-  beforeEach(() => {
-    aws = new InMemorySecretsManager();
-    aws.create(CREDENTIALS_ID, CLIENT_ONLY);
-    aws.create(ACCESS_TOKEN_ID, {});
-  });
-
-  afterEach(() => {
-    aws.restore();
-  });
-
-  it('accepts a retried identical write as the write it repeats', async () => {
-    // Prepare
-    const store = newStore();
-    const read = await store.readTokenRecord();
-
-    // Act
-    const first = await store.putTokenRecord(FRESH_TOKEN, ALL_FIELDS, read.versionId);
-    const retry = await store.putTokenRecord(FRESH_TOKEN, ALL_FIELDS, read.versionId);
-
-    // Assess
-    expect(first).toEqual({ written: true, versionId: expect.stringMatching(UUID_SHAPE) });
-    expect(retry).toEqual(first);
-    expect(aws.versionCount(ACCESS_TOKEN_ID)).toBe(2);
-    expect((await store.readTokenRecord()).versionId).toBe(first.written ? first.versionId : undefined);
-  });
-
-  it('lets the first of two writers that read the same version win, and tells the second', async () => {
-    // Prepare: both read the same version
-    const first = newStore();
-    const second = newStore();
-    const readByFirst = await first.readCredentials();
-    const readBySecond = await second.readCredentials();
-
-    // Act
-    const firstOutcome = await first.putCredentials(
-      { ...readByFirst.value, client_secret: ROTATED_CLIENT_SECRET },
-      readByFirst.versionId,
-    );
-    const secondOutcome = await second.putCredentials(
-      { ...CONNECTED, ...readBySecond.value },
-      readBySecond.versionId,
-    );
-
-    // Assess
-    expect(readBySecond.versionId).toBe(readByFirst.versionId);
-    expect(firstOutcome.written).toBe(true);
-    expect(secondOutcome).toEqual({ written: false });
-    expect(aws.jsonOf(CREDENTIALS_ID)).toEqual({
-      client_id: CLIENT_ID,
-      client_secret: ROTATED_CLIENT_SECRET,
-    });
-  });
-});
-
-describe('replaceCredentials', () => {
-  let aws: InMemorySecretsManager;
-
-  beforeEach(() => {
-    aws = new InMemorySecretsManager();
-    aws.create(CREDENTIALS_ID, CLIENT_ONLY);
-  });
-
-  afterEach(() => {
-    aws.restore();
-  });
-
-  function connect(current: StoredCredentials): StoredCredentials {
-    return { ...CONNECTED, ...current, refresh_token: NEW_REFRESH_TOKEN };
-  }
-
-  /** Another writer (say, an operator rotating the client secret) that reads and writes in between. */
-  async function rotateClientSecret(): Promise<void> {
-    const other = newStore();
-    const read = await other.readCredentials();
-    await other.putCredentials({ ...read.value, client_secret: ROTATED_CLIENT_SECRET }, read.versionId);
-  }
-
-  it('builds the new document from the current one and returns what it replaced', async () => {
-    // Act
-    const result = await newStore().replaceCredentials(connect);
-
-    // Assess
-    expect(result.replaced).toEqual(CLIENT_ONLY);
-    expect(aws.jsonOf(CREDENTIALS_ID)).toEqual({ ...CONNECTED, refresh_token: NEW_REFRESH_TOKEN });
-    expect((await newStore().readCredentials()).versionId).toBe(result.versionId);
-  });
-
-  it('builds again on top of what another writer stored between its read and its write', async () => {
-    // Prepare
-    const seen: StoredCredentials[] = [];
-    const store = newStore(clientWithWriterBeforePut(rotateClientSecret));
-
-    // Act
-    const result = await store.replaceCredentials((current) => {
-      seen.push(current);
-      return connect(current);
-    });
-
-    // Assess: the other writer's change survives, and ours is on top of it
-    expect(seen).toEqual([CLIENT_ONLY, { ...CLIENT_ONLY, client_secret: ROTATED_CLIENT_SECRET }]);
-    expect(result.replaced).toEqual({ ...CLIENT_ONLY, client_secret: ROTATED_CLIENT_SECRET });
-    expect(aws.jsonOf(CREDENTIALS_ID)).toEqual({
-      ...CONNECTED,
-      client_secret: ROTATED_CLIENT_SECRET,
-      refresh_token: NEW_REFRESH_TOKEN,
-    });
-    expect((await newStore().readCredentials()).versionId).toBe(result.versionId);
-  });
-
-  it('gives up after 5 attempts when something writes the secret in a loop, writing nothing of its own', async () => {
-    // Prepare: another writer gets in before every write
-    let builds = 0;
-    const store = newStore(clientWithWriterBeforePut(rotateClientSecret, Number.POSITIVE_INFINITY));
-
-    // Act
-    const error = await failureOf(
-      store.replaceCredentials((current) => {
-        builds += 1;
-        return connect(current);
-      }),
-    );
-
-    // Assess
-    expect(error).toBeInstanceOf(ConfigError);
-    expect(error.message).toContain(CREDENTIALS_ID);
-    expect(error.message).toMatch(/in a loop/);
-    expect(builds).toBe(5);
-    expect(aws.jsonOf(CREDENTIALS_ID).refresh_token).toBeUndefined();
-  });
-
-  it('refuses a malformed current secret without building or writing anything', async () => {
-    aws.create(CREDENTIALS_ID, `{"client_secret": "${CLIENT_SECRET}"`);
-    let builds = 0;
-
-    const error = await failureOf(
-      newStore().replaceCredentials((current) => {
-        builds += 1;
-        return connect(current);
-      }),
-    );
-
-    expect(error).toBeInstanceOf(ConfigError);
-    expect(builds).toBe(0);
-    expect(aws.calls.put).toBe(0);
-  });
-});
-
-describe('replaceTokenRecord', () => {
-  let aws: InMemorySecretsManager;
-
-  beforeEach(() => {
-    aws = new InMemorySecretsManager();
-    aws.create(ACCESS_TOKEN_ID, { ...FRESH_TOKEN, connection_state: 'connected' });
-  });
-
-  afterEach(() => {
-    aws.restore();
-  });
-
-  const DISCONNECTED: ConnectionFields = {
-    connection_state: 'not-connected',
-    state_reason: 'disconnected',
-    state_since: '2026-11-30T09:00:00.000Z',
-  };
-
-  /** A refresh run that stores a new token in between. */
-  async function refreshToken(): Promise<void> {
-    const other = newStore();
-    const read = await other.readTokenRecord();
-    await other.putTokenRecord(
-      { ...FRESH_TOKEN, access_token: NEW_ACCESS_TOKEN, refreshed_at: '2026-11-30T08:50:00.000Z' },
-      read.value.fields,
-      read.versionId,
-    );
-  }
-
-  it('builds the new record from the current one and returns what it replaced', async () => {
-    const result = await newStore().replaceTokenRecord(() => ({ token: undefined, fields: DISCONNECTED }));
-
-    expect(result.replaced).toEqual({
-      token: FRESH_TOKEN,
-      state: 'connected',
-      fields: { connection_state: 'connected' },
-    });
-    expect(aws.jsonOf(ACCESS_TOKEN_ID)).toEqual(DISCONNECTED);
-    expect((await newStore().readTokenRecord()).versionId).toBe(result.versionId);
-  });
-
-  it('builds again on top of what another writer stored between its read and its write', async () => {
-    // Prepare: a build that keeps the token and records a failure
-    const seen: TokenRecord[] = [];
-    const store = newStore(clientWithWriterBeforePut(refreshToken));
-
-    // Act
-    const result = await store.replaceTokenRecord((current) => {
-      seen.push(current);
-      return {
-        token: current.token,
-        fields: { ...current.fields, last_failure_at: '2026-11-30T08:55:00.000Z' },
-      };
-    });
-
-    // Assess
-    expect(seen.map((record) => record.token?.access_token)).toEqual([ACCESS_TOKEN, NEW_ACCESS_TOKEN]);
-    expect(result.replaced.token?.access_token).toBe(NEW_ACCESS_TOKEN);
-    expect(aws.jsonOf(ACCESS_TOKEN_ID)).toMatchObject({
-      access_token: NEW_ACCESS_TOKEN,
-      last_failure_at: '2026-11-30T08:55:00.000Z',
-    });
-  });
-
-  it('gives up after 5 attempts when something writes the secret in a loop', async () => {
-    const store = newStore(clientWithWriterBeforePut(refreshToken, Number.POSITIVE_INFINITY));
-
-    const error = await failureOf(
-      store.replaceTokenRecord(() => ({ token: undefined, fields: DISCONNECTED })),
-    );
-
-    expect(error).toBeInstanceOf(ConfigError);
-    expect(error.message).toContain(ACCESS_TOKEN_ID);
-    expect(error.message).toMatch(/in a loop/);
-    expect(aws.jsonOf(ACCESS_TOKEN_ID).connection_state).toBe('connected');
   });
 });
