@@ -229,13 +229,17 @@ class SimulatedConnection {
     const fake = {
       send: async () => {
         this.forcedRefreshes += 1;
-        const decision = decideRefresh(this.current(), true, new Date(this.now));
+        const stored = this.current();
+        const decision = decideRefresh(
+          { refreshedAt: stored.refreshed_at, expiresAt: stored.expires_at },
+          true,
+          new Date(this.now),
+        );
         if (decision.refresh && !this.scenario.forcedRefreshWorks) {
           return failedRun('ZohoUnavailableError', 'Zoho did not answer (simulated).');
         }
         if (decision.refresh) this.#mint(this.now);
-        const stored = this.current();
-        return answer({ refreshed: decision.refresh, expires_at: stored.expires_at });
+        return answer({ refreshed: decision.refresh, expires_at: this.current().expires_at });
       },
     };
     return fake as unknown as LambdaClient;

@@ -84,7 +84,9 @@ const ADVICE: Readonly<Record<ContractErrorName, Advice>> = {
     headline:
       'Another change of this connection was under way (ConnectionBusyError): a refresh storing a token, or ' +
       'another connect or disconnect. Nothing was changed and the grant code was not used.',
-    nextSteps: () => ['Run the same command again in a minute; the same grant code still works while it has not expired.'],
+    nextSteps: () => [
+      'Run the same command again in a minute; the same grant code still works while it has not expired.',
+    ],
   },
   ZohoUnavailableError: {
     exitCode: EXIT_CODES.serviceError,

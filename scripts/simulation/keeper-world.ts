@@ -34,6 +34,7 @@ import {
   ZohoSandbox,
 } from '../../test/sandbox/zoho-sandbox.js';
 import { InMemoryScheduler, InMemorySecretsManager } from '../../test/support/in-memory-aws.js';
+import { MemoryStateStore } from '../../test/support/memory-state-store.js';
 import { SeededRandom } from './random.js';
 import type { SimulatedClock } from './simulated-clock.js';
 import { SimulatedTimeouts } from './simulated-timeouts.js';
@@ -150,6 +151,8 @@ interface ContainerState {
 export class KeeperWorld {
   readonly secrets = new InMemorySecretsManager();
   readonly scheduler = new InMemoryScheduler();
+  /** The connection's state table: in memory, so that no real I/O orders the simulated events. */
+  readonly state = new MemoryStateStore();
   readonly lambda = mockClient(LambdaClient);
   readonly runs: RunRecord[] = [];
   readonly secretWriteTimes: number[] = [];
@@ -251,9 +254,7 @@ export class KeeperWorld {
     return this.#operate('exchange', async (container) => {
       const result = await exchangeGrantCode(
         {
-          store: container.store,
-          zoho: container.zoho,
-          accountsUrl: this.sandbox.url,
+          ...this.#operatorDependencies(container),
           credentialsSecretId: NAMES.credentialsSecret,
         },
         event,
@@ -268,11 +269,8 @@ export class KeeperWorld {
     const replaced = this.storedRefreshToken();
     return this.#operate('disconnect', async (container) => {
       const result = await disconnect({
-        store: container.store,
-        zoho: container.zoho,
+        ...this.#operatorDependencies(container),
         schedule: container.schedule,
-        accountsUrl: this.sandbox.url,
-        now: this.#clock.now,
       });
       if (replaced) this.#replaced(replaced);
       return { result, outcome: result.status };
@@ -283,6 +281,8 @@ export class KeeperWorld {
   status(): Promise<ConnectionStatus> {
     return this.#operate('status', async (container) => ({
       result: await describeConnection({
+        state: this.state,
+        now: this.#clock.now,
         store: container.store,
         schedule: container.schedule,
         scheduleName: NAMES.schedule,
@@ -459,12 +459,13 @@ export class KeeperWorld {
       try {
         return await refreshAccessToken(
           {
+            state: this.state,
             store: container.store,
             zoho: container.zoho,
             schedule: container.schedule,
             accountsUrl: this.sandbox.url,
             now: this.#clock.now,
-            newClaimId: () => `claim-${Math.floor(this.#claimIds.next() * 2 ** 32).toString(16)}`,
+            newLeaseHolder: () => this.#newLeaseHolder(),
           },
           force,
         );
@@ -635,6 +636,23 @@ export class KeeperWorld {
   }
 
   /** A second of a consumer's wait is longer than a run: every run in progress finishes first. */
+  /** What a connect or disconnect works with; it waits for a lease by letting the runs under way finish. */
+  #operatorDependencies(container: FunctionContainer) {
+    return {
+      state: this.state,
+      store: container.store,
+      zoho: container.zoho,
+      accountsUrl: this.sandbox.url,
+      now: this.#clock.now,
+      sleep: () => this.#waitForRuns(),
+      newLeaseHolder: () => this.#newLeaseHolder(),
+    };
+  }
+
+  #newLeaseHolder(): string {
+    return `lease-${Math.floor(this.#claimIds.next() * 2 ** 32).toString(16)}`;
+  }
+
   async #waitForRuns(): Promise<void> {
     if (this.#running.size > 0) await Promise.all(this.#running);
     else await new Promise((resolve) => setImmediate(resolve));

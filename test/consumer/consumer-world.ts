@@ -25,6 +25,7 @@ import {
 import { parseRefreshEvent } from '../../functions/refresh/refresh-event.js';
 import { ZohoSandbox } from '../sandbox/zoho-sandbox.js';
 import { InMemoryScheduler, InMemorySecretsManager } from '../support/in-memory-aws.js';
+import { MemoryStateStore } from '../support/memory-state-store.js';
 
 export const SECRET_IDS = { credentials: 'zoho/credentials', accessToken: 'zoho/access-token' } as const;
 export const REFRESH_FUNCTION_NAME = 'zoho-token-keeper-refresh';
@@ -69,6 +70,8 @@ export class ConsumerWorld {
   readonly #runsAskedBy = new Map<unknown, number>();
   #refresh: RefreshDependencies;
   readonly #exchangeStore: TokenStore;
+  /** The connection's state table, shared by every run as the real one is. */
+  readonly #state = new MemoryStateStore();
   /** Runs started and not yet finished: the function's one slot is taken while this is above 0. */
   #runs = 0;
   #queue: Promise<unknown> = Promise.resolve();
@@ -87,6 +90,7 @@ export class ConsumerWorld {
     this.scheduler.seedRefreshSchedule(SCHEDULE_NAME);
     this.#exchangeStore = this.#store();
     this.#refresh = {
+      state: this.#state,
       store: this.#store(),
       zoho: this.#zoho(),
       schedule: this.#schedule(),
@@ -111,10 +115,12 @@ export class ConsumerWorld {
     const code = this.sandbox.issueGrantCode({ clientId: CLIENT.clientId, scope });
     await exchangeGrantCode(
       {
+        state: this.#state,
         store: this.#exchangeStore,
         zoho: this.#zoho(),
         accountsUrl: this.sandbox.url,
         credentialsSecretId: SECRET_IDS.credentials,
+        now: this.clock.now,
       },
       { kind: 'connect', code, client: CLIENT },
     );

@@ -168,7 +168,7 @@ export class RigContainer {
   readonly #common;
 
   constructor(
-    private readonly rig: ConnectionRig,
+    rig: ConnectionRig,
     private readonly zoho: ZohoAccountsClient,
     private readonly accountsUrl: string,
   ) {

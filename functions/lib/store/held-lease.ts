@@ -79,11 +79,13 @@ export async function acquireWaiting(
   },
 ): Promise<LeaseAttempt> {
   const startedAt = options.now().getTime();
-  for (;;) {
+  // Counted too, not only timed: where time stands still while a run waits (a simulation), the wait still ends.
+  const maxAttempts = Math.ceil(options.waitMs / LEASE_POLL_MS) + 1;
+  for (let attempts = 1; ; attempts += 1) {
     const attempt = await store.acquire(options.holder, options.now(), options.leaseMs);
     if (attempt.acquired) return attempt;
     const waited = options.now().getTime() - startedAt;
-    if (waited >= options.waitMs) return attempt;
+    if (waited >= options.waitMs || attempts >= maxAttempts) return attempt;
     await options.sleep(Math.min(LEASE_POLL_MS, options.waitMs - waited));
   }
 }

@@ -72,7 +72,10 @@ describe.each(implementations)('state store: %s', (_name, create) => {
   beforeAll(async () => {
     subject = await create();
   });
-  const fresh = async () => (subject = await create()).store;
+  const fresh = async () => {
+    subject = await create();
+    return subject.store;
+  };
 
   it('hands the lease of an empty table to one run and says the state is still to be built', async () => {
     const store = await fresh();
@@ -105,7 +108,10 @@ describe.each(implementations)('state store: %s', (_name, create) => {
     const store = await fresh();
     await store.acquire('run-a', T0, LEASE_MS);
     await store.release('run-a', CONNECTED);
-    await expect(store.acquire('run-b', at(1), LEASE_MS)).resolves.toEqual({ acquired: true, item: CONNECTED });
+    await expect(store.acquire('run-b', at(1), LEASE_MS)).resolves.toEqual({
+      acquired: true,
+      item: CONNECTED,
+    });
   });
 
   it('frees the lease without a change, keeping the state', async () => {
@@ -114,7 +120,10 @@ describe.each(implementations)('state store: %s', (_name, create) => {
     await store.release('run-a', CONNECTED);
     await store.acquire('run-b', at(1), LEASE_MS);
     await expect(store.release('run-b')).resolves.toBe(true);
-    await expect(store.acquire('run-c', at(2), LEASE_MS)).resolves.toEqual({ acquired: true, item: CONNECTED });
+    await expect(store.acquire('run-c', at(2), LEASE_MS)).resolves.toEqual({
+      acquired: true,
+      item: CONNECTED,
+    });
   });
 
   it('drops optional fields a new state leaves out', async () => {
@@ -149,10 +158,15 @@ describe.each(implementations)('state store: %s', (_name, create) => {
 
 describe('state store: DynamoDB errors an operator can fix', () => {
   it('names the variable to check when the table does not exist', async () => {
-    const store = new DynamoStateStore({ client: dynamoClient(), tableName: 'zoho-token-keeper-missing-state' });
+    const store = new DynamoStateStore({
+      client: dynamoClient(),
+      tableName: 'zoho-token-keeper-missing-state',
+    });
     const failure = store.read();
     await expect(failure).rejects.toBeInstanceOf(ConfigError);
-    await expect(failure).rejects.toThrow(/zoho-token-keeper-missing-state was not found\. Check STATE_TABLE_NAME/);
+    await expect(failure).rejects.toThrow(
+      /zoho-token-keeper-missing-state was not found\. Check STATE_TABLE_NAME/,
+    );
   });
 
   it('refuses a state it does not know, saying how to rebuild it', async () => {

@@ -137,25 +137,6 @@ function writes(): {
   }));
 }
 
-/**
- * A client whose first `times` PutSecretValue calls are each preceded by `otherWriter`: another
- * writer that gets in between this store's read and its write.
- */
-function clientWithWriterBeforePut(otherWriter: () => Promise<unknown>, times = 1): SecretsManagerClient {
-  const client = new SecretsManagerClient({});
-  const send = client.send.bind(client) as (command: unknown) => Promise<unknown>;
-  let remaining = times;
-  const sendAfterOtherWriter = async (command: unknown): Promise<unknown> => {
-    if (command instanceof PutSecretValueCommand && remaining > 0) {
-      remaining -= 1;
-      await otherWriter();
-    }
-    return send(command);
-  };
-  Object.assign(client, { send: sendAfterOtherWriter });
-  return client;
-}
-
 beforeEach(() => {
   secretsManager = mockClient(SecretsManagerClient);
 });
