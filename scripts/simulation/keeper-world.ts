@@ -149,7 +149,8 @@ interface ContainerState {
  * can overlap a refresh.
  */
 export class KeeperWorld {
-  readonly secrets = new InMemorySecretsManager();
+  /** Secrets Manager on the simulated clock, which its 24-hour version quota counts by. */
+  readonly secrets: InMemorySecretsManager;
   readonly scheduler = new InMemoryScheduler();
   /** The connection's state table: in memory, so that no real I/O orders the simulated events. */
   readonly state = new MemoryStateStore();
@@ -187,6 +188,8 @@ export class KeeperWorld {
   readonly #runListeners: ((record: RunRecord) => void)[] = [];
   readonly #tokenOrigin = new Map<string, string>();
   readonly #heldAnswers: (() => Promise<void>)[] = [];
+  /** Operator actions started while a refresh waited on Zoho: they finish after it (they wait for its lease). */
+  readonly #overlapping: Promise<void>[] = [];
   readonly #apiTransport: typeof fetch;
   #operatorRuns = 0;
 
@@ -195,6 +198,7 @@ export class KeeperWorld {
     private readonly options: KeeperWorldOptions,
   ) {
     this.#clock = options.clock;
+    this.secrets = new InMemorySecretsManager(options.clock.nowMs);
     const random = options.random ?? new SeededRandom(1);
     this.#order = random.fork('answer order');
     this.#backoff = random.fork('zoho backoff');
@@ -299,7 +303,9 @@ export class KeeperWorld {
    */
   async refresh(source: RunSource, force: boolean): Promise<RefreshOutcome> {
     while (this.#running.size >= this.#slots) await Promise.race(this.#running);
-    return this.#runRefresh(source, force);
+    const outcome = await this.#runRefresh(source, force);
+    await Promise.all(this.#overlapping.splice(0));
+    return outcome;
   }
 
   /** Lambda recycled the refresh function's idle containers: the next run starts cold. */
@@ -593,7 +599,9 @@ export class KeeperWorld {
           const response = await transport(input, init);
           const held = state.heldAnswer;
           state.heldAnswer = undefined;
-          if (held) await held();
+          // The operator acts while this answer is on its way back; its change waits for this run's lease.
+          if (held) this.#overlapping.push(held());
+          await new Promise((resolve) => setImmediate(resolve));
           return response;
         },
       }),

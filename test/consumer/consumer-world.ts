@@ -62,7 +62,7 @@ export function manualClock(start: number): ManualClock {
  * refresh use case. Each reader made here is a separate container.
  */
 export class ConsumerWorld {
-  readonly secrets = new InMemorySecretsManager();
+  readonly secrets: InMemorySecretsManager;
   readonly scheduler = new InMemoryScheduler();
   readonly lambda = mockClient(LambdaClient);
   readonly invokes = { total: 0, busy: 0 };
@@ -85,6 +85,7 @@ export class ConsumerWorld {
     readonly clock: ManualClock,
     private readonly concurrency: RefreshConcurrency,
   ) {
+    this.secrets = new InMemorySecretsManager(clock.nowMs);
     this.secrets.create(SECRET_IDS.credentials, {});
     this.secrets.create(SECRET_IDS.accessToken, {});
     this.scheduler.seedRefreshSchedule(SCHEDULE_NAME);
