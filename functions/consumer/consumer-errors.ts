@@ -82,12 +82,11 @@ export class ZohoTokenDeadlineError extends Error {
     deadline: DeadlineAdvice,
     afterwards = '',
   ): ZohoTokenDeadlineError {
-    return new ZohoTokenDeadlineError(
-      waitedFor,
-      msLeft,
-      `Stopped waiting for ${waitedFor} at this call's deadline, ${seconds(msLeft)} after the wait began. ` +
-        `${explainDeadline(deadline)}${afterwards}`,
-    );
+    const what =
+      msLeft > 0
+        ? `Stopped waiting for ${waitedFor} at this call's deadline, ${seconds(msLeft)} after the wait began.`
+        : `Did not ask ${waitedFor}: this call's deadline had passed.`;
+    return new ZohoTokenDeadlineError(waitedFor, msLeft, `${what} ${explainDeadline(deadline)}${afterwards}`);
   }
 
   /** The refresh function was busy, and too little time was left to wait for it and still call Zoho. */

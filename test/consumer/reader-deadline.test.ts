@@ -220,6 +220,21 @@ describe('ZohoTokenReader deadlines', () => {
       expect(clock.pendingTimers()).toBe(0);
     });
 
+    it('is not even sent when the invocation has less than the margin left', async () => {
+      const clock = manualClock(Date.UTC(2026, 11, 1, 9, 0, 0));
+      const { reader, signals } = hangingReader(clock);
+      invokedWith(reader, clock, 800);
+
+      const failure = await reader.getToken().catch((error: unknown) => error);
+
+      expect(failure).toBeInstanceOf(ZohoTokenDeadlineError);
+      expect((failure as Error).message).toMatch(
+        /Did not ask Secrets Manager .*deadline had passed.*0\.8 s left.*keeps 1\.0 s/,
+      );
+      expect(signals).toEqual([]);
+      expect(clock.pendingTimers()).toBe(0);
+    });
+
     it.each([
       ['the default of 30 s', {}, 30_000, /deadlineMs option, 30\.0 s/],
       ['deadlineMs', { deadlineMs: 5000 }, 5000, /deadlineMs option, 5\.0 s/],
