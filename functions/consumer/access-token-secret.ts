@@ -7,14 +7,16 @@ import { toZohoAccessToken, type ZohoAccessToken } from './zoho-access-token.js'
 /**
  * Reads the shareable access-token secret: one GetSecretValue call. Failures an operator can fix
  * become a ConfigError or NotConnectedError that says how; the secret's content is never quoted.
+ * `abortSignal` cancels the request.
  */
 export async function readAccessTokenSecret(
   client: SecretsManagerClient,
   secretId: string,
+  abortSignal?: AbortSignal,
 ): Promise<ZohoAccessToken> {
   let secretString: string | undefined;
   try {
-    const output = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
+    const output = await client.send(new GetSecretValueCommand({ SecretId: secretId }), { abortSignal });
     secretString = output.SecretString;
   } catch (error) {
     throw explainReadFailure(error, secretId);

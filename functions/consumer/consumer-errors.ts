@@ -1,4 +1,6 @@
 import { ENV } from '../lib/environment.js';
+import { RefreshBudgetExhaustedError } from '../lib/errors.js';
+import type { DeadlineSource } from './deadline.js';
 
 /**
  * Zoho rejected an access token and no other one can be had now. The messages carry the API
@@ -54,4 +56,99 @@ export class RefreshFunctionError extends Error {
     super(message);
     this.name = name;
   }
+}
+
+/**
+ * A call of the reader ran out of time: its deadline (the invocation's end less a margin, or the
+ * reader's own `deadlineMs`) came before what it waited for. No token is returned.
+ */
+export class ZohoTokenDeadlineError extends Error {
+  override readonly name = 'ZohoTokenDeadlineError';
+  /** What the call was waiting for when it gave up. */
+  readonly waitedFor: string;
+  /** Milliseconds the call had left before its deadline when this wait began (0 or less: none). */
+  readonly msLeft: number;
+
+  private constructor(waitedFor: string, msLeft: number, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.waitedFor = waitedFor;
+    this.msLeft = msLeft;
+  }
+
+  /** A wait (an AWS request, a pause) was cut at the deadline. */
+  static cut(
+    waitedFor: string,
+    msLeft: number,
+    deadline: DeadlineAdvice,
+    afterwards = '',
+  ): ZohoTokenDeadlineError {
+    const what =
+      msLeft > 0
+        ? `Stopped waiting for ${waitedFor} at this call's deadline, ${seconds(msLeft)} after the wait began.`
+        : `Did not ask ${waitedFor}: this call's deadline had passed.`;
+    return new ZohoTokenDeadlineError(waitedFor, msLeft, `${what} ${explainDeadline(deadline)}${afterwards}`);
+  }
+
+  /** The refresh function was busy, and too little time was left to wait for it and still call Zoho. */
+  static noTimeToWait(
+    functionName: string,
+    msLeft: number,
+    neededMs: number,
+    deadline: DeadlineAdvice,
+    cause: unknown,
+  ): ZohoTokenDeadlineError {
+    return new ZohoTokenDeadlineError(
+      `the busy refresh function ${functionName}`,
+      msLeft,
+      `The refresh function ${functionName} was busy, and this call had ${seconds(msLeft)} left before its ` +
+        `deadline: less than the ${seconds(neededMs)} it needs to wait for it and then call Zoho. ` +
+        explainDeadline(deadline),
+      { cause },
+    );
+  }
+}
+
+/** Where a call's deadline came from, and the consumer timeout under which the reader's own deadline rules. */
+export interface DeadlineAdvice {
+  readonly source: DeadlineSource;
+  readonly minimumTimeoutSeconds: number;
+}
+
+function explainDeadline({ source, minimumTimeoutSeconds }: DeadlineAdvice): string {
+  if (source.kind === 'invocation') {
+    return (
+      `No token was returned. The invocation had ${seconds(source.remainingMs)} left when the call began, and ` +
+      `the reader keeps ${seconds(source.marginMs)} of it for your handler to log this and return. Give this ` +
+      `consumer function a timeout of at least ${minimumTimeoutSeconds} s plus what your handler does before it ` +
+      'asks for the token.'
+    );
+  }
+  return (
+    `No token was returned. That deadline is the reader's deadlineMs option, ${seconds(source.deadlineMs)} from ` +
+    "the call's start. Call again later; if this repeats, check this process's network path to AWS, or raise " +
+    'deadlineMs.'
+  );
+}
+
+function seconds(ms: number): string {
+  return `${(Math.max(0, ms) / 1000).toFixed(1)} s`;
+}
+
+/** The forced refresh was refused for the daily write budget: a message that names the likely cause. */
+export function refreshBudgetExhausted(
+  functionName: string,
+  apiDomain: string,
+  rememberedMinutes: number,
+  cause: unknown,
+): RefreshBudgetExhaustedError {
+  return new RefreshBudgetExhaustedError(
+    `The refresh function ${functionName} refused a forced refresh: forced refreshes have used their share of the ` +
+      "access-token secret's daily write budget, so no new token can be asked for until that budget frees up " +
+      '(scheduled refreshes go on). Almost always Zoho keeps rejecting the calls of a consumer (this one, if it ' +
+      "got a 401) for a reason a new token cannot fix: a call to another data centre than this connection's " +
+      `api_domain ${apiDomain}, a scope the grant code did not include, or an organisation the connected user ` +
+      'does not belong to. Fix that call, or reconnect with a grant code that has the scopes it needs (see the ' +
+      `README, "Connect to Zoho"). This function does not ask again for ${rememberedMinutes} minutes.`,
+    { cause },
+  );
 }

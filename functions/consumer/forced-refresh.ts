@@ -47,7 +47,7 @@ const CONTRACT_ERRORS: Readonly<Record<ContractErrorName, new (message: string) 
  */
 export class ForcedRefresh {
   readonly #lambda: () => LambdaClient | Promise<LambdaClient>;
-  readonly #functionName: string;
+  readonly functionName: string;
 
   /**
    * `lambda` is called on the first request only, so a reader that never asks never builds a client,
@@ -55,19 +55,21 @@ export class ForcedRefresh {
    */
   constructor(lambda: () => LambdaClient | Promise<LambdaClient>, functionName: string) {
     this.#lambda = lambda;
-    this.#functionName = functionName;
+    this.functionName = functionName;
   }
 
-  async request(): Promise<ForcedRefreshAnswer> {
+  /** `abortSignal` cancels the invoke; the run it started may still finish and store a token. */
+  async request(abortSignal?: AbortSignal): Promise<ForcedRefreshAnswer> {
     let output: InvokeCommandOutput;
     try {
       const [client, { InvokeCommand }] = await Promise.all([this.#lambda(), loadLambdaModule()]);
       output = await client.send(
         new InvokeCommand({
-          FunctionName: this.#functionName,
+          FunctionName: this.functionName,
           InvocationType: 'RequestResponse',
           Payload: FORCE_PAYLOAD,
         }),
+        { abortSignal },
       );
     } catch (error) {
       // Reserved concurrency 1: another run (scheduled, or another container's) is refreshing now.
@@ -82,7 +84,7 @@ export class ForcedRefresh {
   busyError(attempts: number): RefreshFunctionError {
     return new RefreshFunctionError(
       'TooManyRequestsException',
-      `The refresh function ${this.#functionName} was busy ${attempts} times in a row, so no new access token ` +
+      `The refresh function ${this.functionName} was busy ${attempts} times in a row, so no new access token ` +
         'could be asked for. Try again in a minute; if this repeats, check that nothing else invokes it in a loop ' +
         'and that its reserved concurrency is 1.',
     );
@@ -94,7 +96,7 @@ export class ForcedRefresh {
     if (!errorType || !errorMessage) {
       return new RefreshFunctionError(
         'RefreshFunctionError',
-        `The refresh function ${this.#functionName} failed without a readable error. See its logs.`,
+        `The refresh function ${this.functionName} failed without a readable error. See its logs.`,
       );
     }
     if (errorType === 'ConfigError') {
@@ -102,7 +104,7 @@ export class ForcedRefresh {
       // a token that still works, and the message says where to look.
       return new RefreshFunctionError(
         'RefreshFunctionError',
-        `The refresh function ${this.#functionName} is misconfigured (ConfigError): ${errorMessage} ` +
+        `The refresh function ${this.functionName} is misconfigured (ConfigError): ${errorMessage} ` +
           "This function's own setup is fine; fix the keeper's deployment.",
       );
     }
@@ -116,14 +118,14 @@ export class ForcedRefresh {
     const options = { cause: error };
     if (hasErrorName(error, 'ResourceNotFoundException')) {
       return new ConfigError(
-        `The refresh function ${this.#functionName} was not found. Check ${ENV.refreshFunctionName} on this ` +
+        `The refresh function ${this.functionName} was not found. Check ${ENV.refreshFunctionName} on this ` +
           "function: it must name the connection's refresh function in this account and region.",
         options,
       );
     }
     if (hasErrorName(error, 'AccessDeniedException')) {
       return new ConfigError(
-        `This function's role may not invoke the refresh function ${this.#functionName}. Grant it with ` +
+        `This function's role may not invoke the refresh function ${this.functionName}. Grant it with ` +
           'connection.grantForceRefresh(fn) (or connection.addConsumer(fn)) in CDK and redeploy.',
         options,
       );

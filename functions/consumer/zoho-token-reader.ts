@@ -2,11 +2,17 @@ import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { readOptional } from '../lib/config.js';
 import { ENV } from '../lib/environment.js';
-import { ConfigError, NotConnectedError } from '../lib/errors.js';
+import { ConfigError, NotConnectedError, RefreshBudgetExhaustedError } from '../lib/errors.js';
 import { readAccessTokenSecret } from './access-token-secret.js';
-import { ZohoTokenExpiredError, ZohoTokenRejectedError } from './consumer-errors.js';
+import {
+  refreshBudgetExhausted,
+  ZohoTokenDeadlineError,
+  ZohoTokenExpiredError,
+  ZohoTokenRejectedError,
+} from './consumer-errors.js';
+import { CallDeadlines, type Deadline, type StartTimer, startRealTimer } from './deadline.js';
 import { sharedLambda, sharedSecretsManager } from './default-clients.js';
-import { ForcedRefresh } from './forced-refresh.js';
+import { ForcedRefresh, type ForcedRefreshAnswer } from './forced-refresh.js';
 import { isInvalidTokenAnswer } from './invalid-token-answer.js';
 import type { ZohoAccessToken } from './zoho-access-token.js';
 import { assertApiPath, callZohoApi, canSendAgain, peekJson, type ZohoFetch } from './zoho-api-request.js';
@@ -32,10 +38,29 @@ export interface ZohoTokenReaderOptions {
    * @default 30 seconds
    */
   readonly minRereadIntervalMs?: number;
+  /**
+   * The longest one call (`getToken`, `recover`) waits in all for Secrets Manager, the refresh function
+   * and the pauses between attempts before it fails with ZohoTokenDeadlineError. Inside Lambda (see
+   * `boundWaitsBy`) the invocation's remaining time less `invocationMarginMs` shortens it further.
+   * @default 30 seconds
+   */
+  readonly deadlineMs?: number;
+  /**
+   * Inside Lambda, the time kept back from the invocation's end for the caller to log a
+   * ZohoTokenDeadlineError and return it, so that the invocation fails with that error, not a timeout.
+   * @default 1 second
+   */
+  readonly invocationMarginMs?: number;
   /** @default () => new Date() */
   readonly now?: () => Date;
-  /** @default setTimeout */
+  /** The pause between attempts while the refresh function is busy. @default setTimeout */
   readonly sleep?: (ms: number) => Promise<void>;
+  /**
+   * Starts the timer that ends a call at its deadline, in milliseconds of the `now` clock; returns its
+   * cancel function.
+   * @default setTimeout
+   */
+  readonly timer?: StartTimer;
   /**
    * Sends `fetch`'s requests to Zoho, e.g. through a proxy-aware client or, in tests, an in-process
    * transport.
@@ -48,6 +73,12 @@ export interface ZohoTokenReaderOptions {
 // refresh function's own margin, so a token the reader calls stale is one the function replaces.
 const DEFAULT_EXPIRY_MARGIN_MS = 5 * 60_000;
 const DEFAULT_MIN_REREAD_INTERVAL_MS = 30_000;
+// The refresh function's own timeout: one forced refresh that ran its full course fits, and no call
+// waits longer than a refresh can take.
+const DEFAULT_DEADLINE_MS = 30_000;
+// Time for the caller to log, for middy's after/onError middlewares, and for the runtime to post the
+// error, with room for a timer that fires late on a busy fractional-vCPU (128 MB) function.
+const DEFAULT_INVOCATION_MARGIN_MS = 1000;
 /** A forced refresh that finds the function busy waits this long, then re-reads. */
 const BUSY_WAIT_MS = 1000;
 /** A refresh run takes a second or two; ten waits cover even its retries against a slow Zoho. */
@@ -58,6 +89,11 @@ const NOT_CONNECTED_RECHECK_MS = 10_000;
 const CALL_RESERVE_MS = 3000;
 /** Rejected tokens remembered, so each is recovered once per container; a few cover any overlap. */
 const REMEMBERED_REJECTIONS = 8;
+/**
+ * How long a refused forced refresh (daily write budget used up) is repeated without asking again:
+ * the budget frees up over hours, and the many calls of one invocation then cost one invoke.
+ */
+const REFUSAL_MEMORY_MS = 5 * 60_000;
 
 type StaleOutcome = { readonly until: number } & (
   | { readonly token: ZohoAccessToken }
@@ -67,6 +103,11 @@ type StaleOutcome = { readonly until: number } & (
 interface Recovery {
   readonly outcome: Promise<ZohoAccessToken>;
   settled?: { readonly ok: true } | { readonly ok: false; readonly at: number };
+}
+
+interface Refusal {
+  readonly until: number;
+  readonly error: RefreshBudgetExhaustedError;
 }
 
 /**
@@ -83,13 +124,14 @@ export class ZohoTokenReader {
   readonly #minRereadIntervalMs: number;
   readonly #now: () => Date;
   readonly #sleep: (ms: number) => Promise<void>;
+  readonly #deadlines: CallDeadlines;
   readonly #fetch: ZohoFetch;
 
-  #remainingTimeMs: (() => number) | undefined;
   #held: ZohoAccessToken | undefined;
   #reading: Promise<ZohoAccessToken> | undefined;
   #staleOutcome: StaleOutcome | undefined;
   readonly #recoveries = new Map<string, Recovery>();
+  #refusal: Refusal | undefined;
 
   constructor(options: ZohoTokenReaderOptions = {}) {
     this.#secretId = options.secretId ?? requiredSecretId();
@@ -103,17 +145,24 @@ export class ZohoTokenReader {
     this.#minRereadIntervalMs = options.minRereadIntervalMs ?? DEFAULT_MIN_REREAD_INTERVAL_MS;
     this.#now = options.now ?? (() => new Date());
     this.#sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.#deadlines = new CallDeadlines({
+      deadlineMs: options.deadlineMs ?? DEFAULT_DEADLINE_MS,
+      invocationMarginMs: options.invocationMarginMs ?? DEFAULT_INVOCATION_MARGIN_MS,
+      callReserveMs: CALL_RESERVE_MS,
+      now: () => this.#nowMs(),
+      timer: options.timer ?? startRealTimer,
+    });
     // Looked up per call, so that a fetch patched after this reader was built (tracing, mocks) is used.
     this.#fetch = options.fetch ?? ((url, init) => globalThis.fetch(url, init));
   }
 
   /**
-   * Bounds the waits for a busy refresh function by the current invocation's remaining time (as the
-   * middleware does with `context.getRemainingTimeInMillis`), keeping a few seconds for the call the
-   * token is for. Lambda runs one invocation per container at a time, so one bound per reader holds.
+   * Ends every wait of a call before the current invocation does (as the middleware does with
+   * `context.getRemainingTimeInMillis`), keeping `invocationMarginMs` for the caller to return an
+   * error. Lambda runs one invocation per container at a time, so one bound per reader holds.
    */
   boundWaitsBy(remainingTimeMs: () => number): void {
-    this.#remainingTimeMs = remainingTimeMs;
+    this.#deadlines.boundBy(remainingTimeMs);
   }
 
   /**
@@ -124,9 +173,11 @@ export class ZohoTokenReader {
     const held = this.#held;
     if (held && this.#isFresh(held)) return Promise.resolve(held);
     if (!this.#reading) {
-      const reading = this.#read().finally(() => {
-        this.#reading = undefined;
-      });
+      const reading = this.#deadlines
+        .within((deadline) => this.#read(deadline))
+        .finally(() => {
+          this.#reading = undefined;
+        });
       this.#reading = reading;
     }
     return this.#reading;
@@ -146,13 +197,22 @@ export class ZohoTokenReader {
       if (settled.ok) return this.getToken();
       if (this.#nowMs() - settled.at < this.#minRereadIntervalMs) return known.outcome;
     }
-    const recovery: Recovery = { outcome: this.#replaceRejected(rejected) };
+    const recovery: Recovery = {
+      outcome: this.#deadlines.within((deadline) => this.#replaceRejected(rejected, deadline)),
+    };
     recovery.outcome.then(
       () => {
         recovery.settled = { ok: true };
       },
-      () => {
+      (error: unknown) => {
         recovery.settled = { ok: false, at: this.#nowMs() };
+        // Running out of time says nothing about the token: the next call, with its own time, tries again.
+        if (
+          error instanceof ZohoTokenDeadlineError &&
+          this.#recoveries.get(rejected.accessToken) === recovery
+        ) {
+          this.#recoveries.delete(rejected.accessToken);
+        }
       },
     );
     this.#recoveries.delete(rejected.accessToken);
@@ -178,7 +238,7 @@ export class ZohoTokenReader {
     return callZohoApi(this.#fetch, await this.recover(token), path, init);
   }
 
-  async #read(): Promise<ZohoAccessToken> {
+  async #read(deadline: Deadline): Promise<ZohoAccessToken> {
     const startedAt = this.#nowMs();
     // The floor between reads of a stale token: repeat what the last such read gave.
     const last = this.#staleOutcome;
@@ -188,7 +248,7 @@ export class ZohoTokenReader {
     }
     let stored: ZohoAccessToken;
     try {
-      stored = await this.#readStored();
+      stored = await this.#readStored(deadline);
     } catch (error) {
       // Every caller would otherwise read the secret again until someone connects.
       if (error instanceof NotConnectedError)
@@ -197,16 +257,19 @@ export class ZohoTokenReader {
     }
     if (this.#isFresh(stored)) return stored;
     try {
-      const token = await this.#replaceStale(stored);
+      const token = await this.#replaceStale(stored, deadline);
       if (!this.#isFresh(token)) this.#staleOutcome = { until: startedAt + this.#minRereadIntervalMs, token };
       return token;
     } catch (error) {
-      this.#staleOutcome = { until: startedAt + this.#minRereadIntervalMs, error };
+      // Running out of time is this call's own; the next one, with its own time, tries again.
+      if (!(error instanceof ZohoTokenDeadlineError)) {
+        this.#staleOutcome = { until: startedAt + this.#minRereadIntervalMs, error };
+      }
       throw error;
     }
   }
 
-  async #replaceStale(stored: ZohoAccessToken): Promise<ZohoAccessToken> {
+  async #replaceStale(stored: ZohoAccessToken, deadline: Deadline): Promise<ZohoAccessToken> {
     let latest = stored;
     let refreshError: unknown;
     if (this.#refresh) {
@@ -214,7 +277,8 @@ export class ZohoTokenReader {
       // served now and a later read picks up the new token, rather than holding up the invocation.
       const attempts = this.#isExpired(stored) ? MAX_BUSY_ATTEMPTS : 1;
       try {
-        latest = await this.#refreshAndReread(this.#refresh, (token) => this.#isFresh(token), attempts);
+        const isWanted = (token: ZohoAccessToken) => this.#isFresh(token);
+        latest = await this.#refreshAndReread(this.#refresh, stored, isWanted, attempts, deadline);
       } catch (error) {
         // A mistake in this function's configuration is reported at once, not hidden behind a token
         // that still works for a few minutes.
@@ -228,15 +292,21 @@ export class ZohoTokenReader {
     throw refreshError ?? new ZohoTokenExpiredError(this.#secretId, latest.expiresAt, Boolean(this.#refresh));
   }
 
-  async #replaceRejected(rejected: ZohoAccessToken): Promise<ZohoAccessToken> {
+  async #replaceRejected(rejected: ZohoAccessToken, deadline: Deadline): Promise<ZohoAccessToken> {
     const isReplacement = (token: ZohoAccessToken): boolean =>
       token.accessToken !== rejected.accessToken && !this.#isExpired(token);
     const held = this.#held;
     if (held && isReplacement(held) && this.#isFresh(held)) return held;
-    const stored = await this.#readStored();
+    const stored = await this.#readStored(deadline);
     if (isReplacement(stored)) return stored;
     if (!this.#refresh) throw ZohoTokenRejectedError.noRefreshFunction(stored.apiDomain);
-    const latest = await this.#refreshAndReread(this.#refresh, isReplacement, MAX_BUSY_ATTEMPTS);
+    const latest = await this.#refreshAndReread(
+      this.#refresh,
+      stored,
+      isReplacement,
+      MAX_BUSY_ATTEMPTS,
+      deadline,
+    );
     if (isReplacement(latest)) return latest;
     const minutesOld = Math.max(0, Math.round((this.#nowMs() - latest.refreshedAt.getTime()) / 60_000));
     throw ZohoTokenRejectedError.recentlyMinted(latest.apiDomain, minutesOld);
@@ -244,33 +314,77 @@ export class ZohoTokenReader {
 
   /**
    * Asks for a forced refresh and reads the secret again. When another run holds the function's
-   * only slot, waits and reads: that run is probably writing the token we want.
+   * only slot, waits and reads: that run is probably writing the token we want. A pause is taken
+   * only when the call the token is for still fits before the deadline after it.
    */
   async #refreshAndReread(
     refresh: ForcedRefresh,
+    stored: ZohoAccessToken,
     isWanted: (token: ZohoAccessToken) => boolean,
     maxAttempts: number,
+    deadline: Deadline,
   ): Promise<ZohoAccessToken> {
     for (let attempt = 1; ; attempt += 1) {
-      const answer = await refresh.request();
-      const canWait = this.#hasTimeToWait();
-      if (answer === 'busy' && canWait) await this.#sleep(BUSY_WAIT_MS);
-      const token = await this.#readStored();
+      const answer = await this.#requestRefresh(refresh, stored.apiDomain, deadline);
+      const msLeft = deadline.msLeft();
+      const canWait = msLeft >= BUSY_WAIT_MS + CALL_RESERVE_MS;
+      if (answer === 'busy' && canWait) {
+        await deadline.wait('a pause before asking again', () => this.#sleep(BUSY_WAIT_MS));
+      }
+      const token = await this.#readStored(deadline);
       if (answer === 'answered' || isWanted(token)) return token;
-      if (attempt >= maxAttempts || !canWait) throw refresh.busyError(attempt);
+      if (!canWait) {
+        const needed = BUSY_WAIT_MS + CALL_RESERVE_MS;
+        const busy = refresh.busyError(attempt);
+        throw ZohoTokenDeadlineError.noTimeToWait(
+          refresh.functionName,
+          msLeft,
+          needed,
+          deadline.advice,
+          busy,
+        );
+      }
+      if (attempt >= maxAttempts) throw refresh.busyError(attempt);
     }
   }
 
-  async #readStored(): Promise<ZohoAccessToken> {
-    const token = await readAccessTokenSecret(this.#secretsManager, this.#secretId);
+  /**
+   * One forced refresh, cut at the deadline. A refusal for the write budget is final for a while:
+   * asking again within minutes would be refused too.
+   */
+  async #requestRefresh(
+    refresh: ForcedRefresh,
+    apiDomain: string,
+    deadline: Deadline,
+  ): Promise<ForcedRefreshAnswer> {
+    const refusal = this.#refusal;
+    if (refusal && this.#nowMs() < refusal.until) throw refusal.error;
+    try {
+      return await deadline.wait(
+        `the refresh function ${refresh.functionName} (a forced refresh)`,
+        (signal) => refresh.request(signal),
+        ' The refresh may still finish and store a new token, which a later call reads.',
+      );
+    } catch (error) {
+      if (!(error instanceof RefreshBudgetExhaustedError)) throw error;
+      const explained = refreshBudgetExhausted(
+        refresh.functionName,
+        apiDomain,
+        REFUSAL_MEMORY_MS / 60_000,
+        error,
+      );
+      this.#refusal = { until: this.#nowMs() + REFUSAL_MEMORY_MS, error: explained };
+      throw explained;
+    }
+  }
+
+  async #readStored(deadline: Deadline): Promise<ZohoAccessToken> {
+    const token = await deadline.wait(`Secrets Manager (GetSecretValue of ${this.#secretId})`, (signal) =>
+      readAccessTokenSecret(this.#secretsManager, this.#secretId, signal),
+    );
     this.#held = token;
     if (this.#isFresh(token)) this.#staleOutcome = undefined;
     return token;
-  }
-
-  #hasTimeToWait(): boolean {
-    const remaining = this.#remainingTimeMs?.();
-    return remaining === undefined || remaining >= BUSY_WAIT_MS + CALL_RESERVE_MS;
   }
 
   #isFresh(token: ZohoAccessToken): boolean {

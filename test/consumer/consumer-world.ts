@@ -42,17 +42,37 @@ export type RefreshConcurrency = 'queue' | 'reject';
 export interface ManualClock {
   nowMs(): number;
   now(): Date;
+  /** Moves the clock on, running the timers that come due on the way, each at its own time. */
   advance(ms: number): void;
+  /** A timer of this clock, the reader's `timer` option: it fires only when the clock is advanced. */
+  startTimer(ms: number, callback: () => void): () => void;
+  /** Timers started and neither fired nor cancelled. */
+  pendingTimers(): number;
 }
 
 export function manualClock(start: number): ManualClock {
   let now = start;
+  const timers = new Set<{ readonly at: number; readonly callback: () => void }>();
   return {
     nowMs: () => now,
     now: () => new Date(now),
     advance: (ms) => {
-      now += ms;
+      const target = now + ms;
+      for (;;) {
+        const due = [...timers].filter((timer) => timer.at <= target).sort((a, b) => a.at - b.at)[0];
+        if (!due) break;
+        timers.delete(due);
+        now = Math.max(now, due.at);
+        due.callback();
+      }
+      now = target;
     },
+    startTimer: (ms, callback) => {
+      const timer = { at: now + ms, callback };
+      timers.add(timer);
+      return () => timers.delete(timer);
+    },
+    pendingTimers: () => timers.size,
   };
 }
 
@@ -79,6 +99,8 @@ export class ConsumerWorld {
   #beforeHeld: Promise<unknown> | undefined;
   /** Releases the held slot once this many invokes in all were turned away busy. */
   #releaseAtBusy: { readonly busy: number; readonly release: () => void } | undefined;
+  #invokeArrived: (() => void)[] = [];
+  #refusesForcedRefreshes = false;
 
   private constructor(
     readonly sandbox: ZohoSandbox,
@@ -163,6 +185,21 @@ export class ConsumerWorld {
     return release;
   }
 
+  /** Settles when the refresh function is next invoked (before it answers). */
+  nextInvoke(): Promise<void> {
+    return new Promise((resolve) => {
+      this.#invokeArrived.push(resolve);
+    });
+  }
+
+  /**
+   * Forced runs fail with RefreshBudgetExhaustedError, as the refresh function's do once forced
+   * refreshes have used their share of the access-token secret's daily write budget.
+   */
+  refuseForcedRefreshes(): void {
+    this.#refusesForcedRefreshes = true;
+  }
+
   /** A reader in its own container: its own memory and its own Secrets Manager client. */
   reader(options: ZohoTokenReaderOptions = {}): CountedReader {
     const secretsManager = new SecretsManagerClient({});
@@ -174,6 +211,7 @@ export class ConsumerWorld {
       lambda,
       now: this.clock.now,
       sleep: (ms) => this.sleep(ms),
+      timer: this.clock.startTimer,
       ...options,
     });
     return {
@@ -222,6 +260,7 @@ export class ConsumerWorld {
 
   async #invoke(input: InvokeCommandInput, client: unknown): Promise<Partial<InvokeCommandOutput>> {
     this.invokes.total += 1;
+    for (const arrived of this.#invokeArrived.splice(0)) arrived();
     if (input.FunctionName !== REFRESH_FUNCTION_NAME) {
       throw Object.assign(new Error(`Function not found: ${input.FunctionName}`), {
         name: 'ResourceNotFoundException',
@@ -238,6 +277,12 @@ export class ConsumerWorld {
     }
     this.#runsAskedBy.set(client, (this.#runsAskedBy.get(client) ?? 0) + 1);
     const event: unknown = JSON.parse(new TextDecoder().decode(input.Payload as Uint8Array));
+    if (this.#refusesForcedRefreshes && parseRefreshEvent(event).force) {
+      return failedRun(
+        'RefreshBudgetExhaustedError',
+        "Forced refreshes have used their share of the access-token secret's daily write budget.",
+      );
+    }
     try {
       const outcome = await this.#oneAtATime(() =>
         refreshAccessToken(this.#refresh, parseRefreshEvent(event).force),
@@ -250,10 +295,7 @@ export class ConsumerWorld {
       });
     } catch (error) {
       const { name, message } = error instanceof Error ? error : new Error(String(error));
-      return {
-        ...lambdaAnswer({ errorType: name, errorMessage: message, trace: [] }),
-        FunctionError: 'Unhandled',
-      };
+      return failedRun(name, message);
     }
   }
 
@@ -305,6 +347,11 @@ function lambdaAnswer(body: unknown): Partial<InvokeCommandOutput> {
     StatusCode: 200,
     Payload: new TextEncoder().encode(JSON.stringify(body)) as InvokeCommandOutput['Payload'],
   };
+}
+
+/** A run that failed, as Lambda answers a synchronous invoke of it. */
+function failedRun(errorType: string, errorMessage: string): Partial<InvokeCommandOutput> {
+  return { ...lambdaAnswer({ errorType, errorMessage, trace: [] }), FunctionError: 'Unhandled' };
 }
 
 /** Revokes an access token through the sandbox's revoke endpoint, as a person or tool might. */

@@ -8,7 +8,12 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { ForcedRefresh } from '../../functions/consumer/forced-refresh.js';
 import { RefreshFunctionError } from '../../functions/consumer/index.js';
-import { ConfigError, NotConnectedError, ZohoRateLimitedError } from '../../functions/lib/errors.js';
+import {
+  ConfigError,
+  NotConnectedError,
+  RefreshBudgetExhaustedError,
+  ZohoRateLimitedError,
+} from '../../functions/lib/errors.js';
 
 const FUNCTION_NAME = 'zoho-token-keeper-refresh';
 
@@ -45,6 +50,16 @@ describe('ForcedRefresh', () => {
     expect(input?.FunctionName).toBe(FUNCTION_NAME);
     expect(input?.InvocationType).toBe('RequestResponse');
     expect(JSON.parse(new TextDecoder().decode(input?.Payload as Uint8Array))).toEqual({ force: true });
+  });
+
+  it('cancels the invoke with the signal it is given', async () => {
+    lambda.on(InvokeCommand).resolves({ StatusCode: 200, Payload: payload('{"refreshed":true}') });
+    const controller = new AbortController();
+
+    await refresh.request(controller.signal);
+
+    const options = (lambda.commandCalls(InvokeCommand)[0]?.args as unknown[] | undefined)?.[1];
+    expect(options).toEqual({ abortSignal: controller.signal });
   });
 
   it('builds the client on the first request only, also when the client comes asynchronously', async () => {
@@ -84,6 +99,7 @@ describe('ForcedRefresh', () => {
   it.each([
     ['NotConnectedError', NotConnectedError],
     ['ZohoRateLimitedError', ZohoRateLimitedError],
+    ['RefreshBudgetExhaustedError', RefreshBudgetExhaustedError],
   ])("rebuilds the contract's %s with the function's message", async (errorType, errorClass) => {
     lambda.on(InvokeCommand).resolves(failedRun({ errorType, errorMessage: 'What to do next.', trace: [] }));
 

@@ -329,23 +329,6 @@ describe('ZohoTokenReader', () => {
       expectNoSecretIn(failure);
     });
 
-    it('does not wait for a busy refresh function past what the invocation has left', async () => {
-      await startWorld('reject');
-      await world.connect();
-      world.clock.advance(20 * MINUTE);
-      const { reader } = world.reader();
-      const rejected = await reader.getToken();
-      const release = world.occupyRefreshFunction();
-      // Two seconds left: not enough for a one-second wait plus the call the token is for.
-      reader.boundWaitsBy(() => 2000);
-
-      const failure = await reader.recover(rejected).catch((error: unknown) => error);
-      release();
-
-      expect(failure).toMatchObject({ name: 'TooManyRequestsException' });
-      expect(world.invokes).toEqual({ total: 1, busy: 1 });
-    });
-
     it('explains a token Zoho rejects minutes after it was minted, which a refresh would not fix', async () => {
       // GIVEN a token minted 2 minutes ago that Zoho rejects (wrong data centre or scopes)
       await startWorld();
