@@ -1,5 +1,6 @@
 import { App, DefaultStackSynthesizer, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type { CfnFunction, IFunction } from 'aws-cdk-lib/aws-lambda';
@@ -928,6 +929,10 @@ describe('cdk-nag AwsSolutions', () => {
     });
     connection.grantRead(reader);
     connection.grantForceRefresh(reader);
+    connection.onStateChange('NeedsReconnect', {
+      states: ['needs-reconnect'],
+      target: new targets.SnsTopic(connection.alarmTopic as sns.ITopic),
+    });
 
     // Under Vitest (NODE_ENV=test) the CDK throws the validation report when a rule fails.
     expect(() => app.synth()).not.toThrow();
