@@ -13,8 +13,8 @@ export interface ConnectionStateTableProps {
 
 /**
  * Every item operation the keeper's functions make on the state table: they read the one item and
- * change it only with conditional writes. No DeleteItem: a disconnect records `not-connected` rather
- * than removing the item, and no Scan or Query: the item's key is fixed.
+ * change it only with conditional writes. No DeleteItem, since the runtime never removes the item
+ * (a disconnect is a state too), and no Scan or Query: the item's key is fixed.
  */
 const STATE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'] as const;
 

@@ -93,8 +93,8 @@ export interface ZohoConnectionProps {
   /**
    * Reserved concurrency of the refresh function. An optimisation, not a guarantee: overlapping runs
    * (a scheduled run and consumers' forced refreshes) are throttled instead of queueing behind one
-   * another. What keeps Zoho calls spaced whatever the concurrency is the runtime's compare-and-swap
-   * claim stored in the access-token secret. `0` reserves none: accounts still on the default Lambda
+   * another. What keeps Zoho calls spaced whatever the concurrency is the runtime's conditional
+   * claim stored in the state table. `0` reserves none: accounts still on the default Lambda
    * concurrency quota of 10 cannot reserve any, because Lambda keeps 10 unreserved.
    * @default 1
    */
@@ -449,6 +449,8 @@ export class ZohoConnection extends Construct {
    * role, which the write statement names, so nothing else is exempt: an `aws:CalledViaFirst`
    * exemption would let any principal that may create a stack deploy its own
    * `AWS::SecretsManager::ResourcePolicy` for this secret, replace this policy and read the value.
+   * What remains is the execution role itself: who may deploy with it (the bootstrap's deploy role
+   * passes it) can still replace the policy, as any deployment of this stack must be able to.
    * Other synthesizers deploy with the caller's own credentials, which no template can name; there
    * the exemption stays, and the guard is only as strong as the permission to create stacks: who
    * may `cloudformation:CreateStack` (or UpdateStack) with `secretsmanager:*` can replace the policy.
