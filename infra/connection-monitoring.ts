@@ -197,7 +197,7 @@ export class ConnectionMonitoring extends Construct {
           'The refresh function has not been invoked at all for 2 hours, so nothing renews the Zoho access ' +
           `token and no other alarm can see it. The schedule ${props.refreshScheduleName} was deleted or ` +
           'disabled, its scheduler role can no longer invoke the function, or every run was dropped. Run ' +
-          `${status}: the schedule must be ENABLED. Look for messages in the schedule-dead-letters queue, ` +
+          `${status}: the schedule must be ENABLED. Read the errors in the schedule's dead-letter queue, if any, ` +
           'then redeploy the stack, which restores the schedule and its role. Right after the first ' +
           'deployment it can fire until the first scheduled run.',
         // Lambda publishes Invocations only for minutes with invocations: a function nobody invokes
