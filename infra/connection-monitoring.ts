@@ -14,6 +14,8 @@ export interface ConnectionMonitoringProps {
   readonly exchangeFunction: lambda.IFunction;
   readonly refreshFunction: lambda.IFunction;
   readonly deadLetterQueue: sqs.IQueue;
+  /** The recurring refresh schedule, named in the silence alarm's runbook. */
+  readonly refreshScheduleName: string;
   /** How often the refresh schedule runs: the stale-token alarm looks at one and a half times that. */
   readonly refreshRate: Duration;
   /** @default - the alarms notify nobody */
@@ -42,6 +44,15 @@ export interface ConnectionAlarms {
   readonly tokenExpiring: cloudwatch.Alarm;
   /** The scheduler could not invoke the refresh function and gave up. */
   readonly deadLetters: cloudwatch.Alarm;
+  /**
+   * The refresh function was not invoked at all for 2 hours (missing data breaches): a schedule that
+   * was deleted or disabled, or a scheduler role that can no longer invoke it, publishes nothing else.
+   */
+  readonly refreshSilent: cloudwatch.Alarm;
+  /** Forced refreshes were refused: they used their share of the access-token secret's write budget. */
+  readonly forcedRefreshRefused: cloudwatch.Alarm;
+  /** A change of the connection's state could not be put on EventBridge. */
+  readonly healthEventNotPublished: cloudwatch.Alarm;
 }
 
 export class ConnectionMonitoring extends Construct {
@@ -60,6 +71,8 @@ export class ConnectionMonitoring extends Construct {
       });
     const fiveMinutes = Duration.minutes(5);
     const oneHour = Duration.hours(1);
+    const silencePeriod = Duration.hours(2);
+    const status = `npx zoho-token-keeper status --connection ${props.connectionName}`;
     const stalePeriod = Duration.minutes(Math.ceil(props.refreshRate.toMinutes() * 1.5));
 
     this.alarms = {
@@ -139,7 +152,7 @@ export class ConnectionMonitoring extends Construct {
         metric: new cloudwatch.MathExpression({
           label: 'connected runs, none ending with a fresh token',
           expression:
-            'IF(FILL(connected, 0) > 0 AND FILL(succeeded, 0) + FILL(skipped, 0) + FILL(exchanged, 0) == 0, 1, 0)',
+            'IF((FILL(connected, 0) > 0) AND ((FILL(succeeded, 0) + FILL(skipped, 0) + FILL(exchanged, 0)) == 0), 1, 0)',
           usingMetrics: {
             connected: metric(METRICS.tokenMinutesLeft, cloudwatch.Stats.SAMPLE_COUNT, stalePeriod),
             succeeded: metric(METRICS.refreshSucceeded, cloudwatch.Stats.SUM, stalePeriod),
@@ -173,6 +186,56 @@ export class ConnectionMonitoring extends Construct {
           statistic: cloudwatch.Stats.MAXIMUM,
           period: fiveMinutes,
         }),
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        threshold: 1,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+      refreshSilent: new cloudwatch.Alarm(this, 'RefreshSilent', {
+        alarmName: `${props.alarmPrefix}-refresh-silent`,
+        alarmDescription:
+          'The refresh function has not been invoked at all for 2 hours, so nothing renews the Zoho access ' +
+          `token and no other alarm can see it. The schedule ${props.refreshScheduleName} was deleted or ` +
+          'disabled, its scheduler role can no longer invoke the function, or every run was dropped. Run ' +
+          `${status}: the schedule must be ENABLED. Read the errors in the schedule's dead-letter queue, if any, ` +
+          'then redeploy the stack, which restores the schedule and its role. Right after the first ' +
+          'deployment it can fire until the first scheduled run.',
+        // Lambda publishes Invocations only for minutes with invocations: a function nobody invokes
+        // has no data at all, which is exactly what this alarm is for. Two hours always hold two
+        // scheduled runs (at most 55 minutes apart), so one late run does not raise it.
+        metric: props.refreshFunction.metricInvocations({
+          statistic: cloudwatch.Stats.SUM,
+          period: silencePeriod,
+        }),
+        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        threshold: 1,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      }),
+      forcedRefreshRefused: new cloudwatch.Alarm(this, 'ForcedRefreshRefused', {
+        alarmName: `${props.alarmPrefix}-forced-refresh-refused`,
+        alarmDescription:
+          'Forced refreshes were refused (RefreshBudgetExhaustedError): they used their share of the access-token ' +
+          "secret's daily write budget. Scheduled refreshes go on and keep the token fresh. The likely cause is " +
+          'a consumer whose Zoho calls are rejected for a reason a new token cannot fix: the wrong data centre ' +
+          '(it must call the api_domain stored with the token), a missing scope, or another organisation. Find ' +
+          'the function that invokes the refresh function with {"force": true} and fix its configuration; ' +
+          `${status} shows the connection. The alarm clears after an hour without refusals.`,
+        metric: metric(METRICS.forcedRefreshRefused, cloudwatch.Stats.SUM, oneHour),
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        threshold: 1,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+      healthEventNotPublished: new cloudwatch.Alarm(this, 'HealthEventNotPublished', {
+        alarmName: `${props.alarmPrefix}-health-event-not-published`,
+        alarmDescription:
+          "A change of the connection's state could not be put on EventBridge, so rules on the connection's " +
+          'event bus (and the notifications they send) missed it; the refresh itself is not affected. The ' +
+          'exchange or refresh function log names the AWS error (HealthEventNotPublishedError): check the ' +
+          "functions' events:PutEvents permission and, for a bus in another account, that bus's resource " +
+          `policy. ${status} shows the current state.`,
+        metric: metric(METRICS.healthEventNotPublished, cloudwatch.Stats.SUM, oneHour),
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         threshold: 1,
         evaluationPeriods: 1,
@@ -231,7 +294,7 @@ export class ConnectionMonitoring extends Construct {
             ],
           }),
           new cloudwatch.GraphWidget({
-            title: 'Exchanges, and runs that found a reconnect needed',
+            title: 'Exchanges, reconnects needed, refused forced refreshes, lost health events',
             width: 12,
             left: [
               metric(METRICS.exchangeSucceeded, cloudwatch.Stats.SUM, oneHour).with({ label: 'connected' }),
@@ -239,14 +302,21 @@ export class ConnectionMonitoring extends Construct {
               metric(METRICS.needsReconnect, cloudwatch.Stats.SUM, oneHour).with({
                 label: 'needs reconnect',
               }),
+              metric(METRICS.forcedRefreshRefused, cloudwatch.Stats.SUM, oneHour).with({
+                label: 'forced refreshes refused',
+              }),
+              metric(METRICS.healthEventNotPublished, cloudwatch.Stats.SUM, oneHour).with({
+                label: 'health events not published',
+              }),
             ],
           }),
         ],
         [
           new cloudwatch.GraphWidget({
-            title: 'Function errors and throttles',
+            title: 'Refresh invocations, function errors and throttles',
             width: 12,
             left: [
+              props.refreshFunction.metricInvocations({ period: oneHour, label: 'refresh invocations' }),
               props.refreshFunction.metricErrors({ period: oneHour, label: 'refresh errors' }),
               props.exchangeFunction.metricErrors({ period: oneHour, label: 'exchange errors' }),
               props.refreshFunction.metricThrottles({ period: oneHour, label: 'refresh throttles' }),

@@ -30,6 +30,7 @@ export const STACK_OUTPUT_KEYS = {
   accessTokenSecretName: 'AccessTokenSecretName',
   accessTokenSecretArn: 'AccessTokenSecretArn',
   refreshScheduleName: 'RefreshScheduleName',
+  stateTableName: 'StateTableName',
   dashboardName: 'DashboardName',
   /** A ready-to-paste `aws lambda invoke` of the exchange function with a placeholder grant code. */
   exchangeCommand: 'ExchangeCommand',
@@ -61,6 +62,8 @@ export interface ConnectionNames {
   readonly credentialsSecret: string;
   readonly accessTokenSecret: string;
   readonly refreshSchedule: string;
+  /** The DynamoDB table of the connection's state (no secret): `zoho-token-keeper-<name>-state`. */
+  readonly stateTable: string;
   readonly dashboard: string;
   readonly stack: string;
   readonly alarmPrefix: string;
@@ -71,6 +74,8 @@ export interface ConnectionNames {
  * The longest connection name: `zoho-token-keeper-<name>-refresh-retry` (the refresh function's
  * one-time follow-up schedule) must fit EventBridge Scheduler's 64-character limit, and
  * `zoho-token-keeper-<name>-exchange` Lambda's 64-character function name limit (59 at most).
+ * `zoho-token-keeper-<name>-state` (56 at most) is well inside DynamoDB's 3 to 255 characters of
+ * letters, digits, `_`, `-` and `.`.
  */
 export const MAX_CONNECTION_NAME_LENGTH = 32;
 
@@ -86,6 +91,9 @@ export const ALARM_NAME_SUFFIXES = [
   'token-stale',
   'token-expiring',
   'schedule-dead-letters',
+  'refresh-silent',
+  'forced-refresh-refused',
+  'health-event-not-published',
 ] as const;
 
 const CONNECTION_NAME_PATTERN = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;
@@ -99,6 +107,7 @@ export function connectionNames(connectionName: string): ConnectionNames {
     credentialsSecret: `zoho-token-keeper/${connectionName}/credentials`,
     accessTokenSecret: `zoho-token-keeper/${connectionName}/access-token`,
     refreshSchedule: `zoho-token-keeper-${connectionName}-refresh`,
+    stateTable: `zoho-token-keeper-${connectionName}-state`,
     dashboard: `ZohoTokenKeeper-${connectionName}`,
     stack: `ZohoTokenKeeper-${connectionName}`,
     alarmPrefix,

@@ -18,6 +18,11 @@ export interface KeeperFunctionProps {
   readonly environment: Readonly<Record<string, string>>;
   /** @default - no reserved concurrency */
   readonly reservedConcurrentExecutions?: number;
+  /**
+   * How long Lambda keeps retrying an asynchronous event it could not run (throttled).
+   * @default - Lambda's default, 6 hours
+   */
+  readonly maxEventAge?: Duration;
 }
 
 /**
@@ -64,6 +69,7 @@ export class KeeperFunction extends Construct {
       // No function is retried by Lambda: a grant code is single-use, the refresh function schedules
       // its own follow-up attempt, and the example consumer is invoked synchronously.
       retryAttempts: 0,
+      maxEventAge: props.maxEventAge,
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       environment: { ...props.environment, NODE_OPTIONS: FUNCTION_BUNDLE.nodeOptions },
     });

@@ -8,6 +8,8 @@ import {
   Validations,
 } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -18,7 +20,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { DataCentreId } from '../functions/lib/data-centres.js';
-import { DEFAULT_SCHEDULE_GROUP, ENV } from '../functions/lib/environment.js';
+import { DEFAULT_EVENT_BUS, DEFAULT_SCHEDULE_GROUP, ENV } from '../functions/lib/environment.js';
 import { METRIC_NAMESPACE } from '../functions/lib/metric-names.js';
 import { type ConnectionAlarms, ConnectionMonitoring } from './connection-monitoring.js';
 import {
@@ -27,8 +29,14 @@ import {
   resolveAccountsUrl,
   resolveDataCentre,
 } from './connection-names.js';
+import { ConnectionStateTable } from './connection-state-table.js';
 import { KeeperFunction } from './keeper-function.js';
 import { ScheduledRefresh } from './scheduled-refresh.js';
+import {
+  eventBusAddress,
+  stateChangeRule,
+  type ZohoConnectionStateChangeOptions,
+} from './state-change-rule.js';
 
 export interface ZohoConnectionProps {
   /**
@@ -65,8 +73,10 @@ export interface ZohoConnectionProps {
    */
   readonly logRetention?: logs.RetentionDays;
   /**
-   * Customer-managed key for both secrets. Readers granted with `grantRead` also get decrypt on it.
-   * @default - the AWS-managed key `aws/secretsmanager`
+   * Customer-managed key for both secrets and the state table. Readers granted with `grantRead` also
+   * get decrypt on it.
+   * @default - the AWS-managed key `aws/secretsmanager` for the secrets, DynamoDB's AWS-owned key
+   * for the state table
    */
   readonly encryptionKey?: kms.IKey;
   /**
@@ -83,15 +93,25 @@ export interface ZohoConnectionProps {
   /**
    * Reserved concurrency of the refresh function. An optimisation, not a guarantee: overlapping runs
    * (a scheduled run and consumers' forced refreshes) are throttled instead of queueing behind one
-   * another. What keeps Zoho calls spaced whatever the concurrency is the runtime's compare-and-swap
-   * claim stored in the access-token secret. `0` reserves none: accounts still on the default Lambda
+   * another. What keeps Zoho calls spaced whatever the concurrency is the runtime's conditional
+   * claim stored in the state table. `0` reserves none: accounts still on the default Lambda
    * concurrency quota of 10 cannot reserve any, because Lambda keeps 10 unreserved.
    * @default 1
    */
   readonly refreshReservedConcurrency?: number;
   /**
-   * What happens to both secrets when the stack is deleted. Retained secrets keep their names, so a
-   * new deployment of the same connection needs them deleted (or restored) first.
+   * The event bus the functions put health events on (source `zoho-token-keeper`, detail-type
+   * `Zoho Connection State Change`), one per change of the connection's state. Both functions get
+   * `events:PutEvents` on this bus only. A bus of another account is addressed by its ARN; its own
+   * resource policy must let this account put events.
+   * @default - the account's default event bus
+   */
+  readonly eventBus?: events.IEventBus;
+  /**
+   * What happens to both secrets, and to the credentials secret's resource policy, when the stack
+   * is deleted. Retained secrets keep their names, so a new deployment of the same connection needs
+   * them deleted (or restored) first; the policy is kept with them so that a retained refresh token
+   * stays guarded. The state table is always deleted: it holds no secret and is rebuilt from them.
    * @default RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE - CloudFormation's `RetainExceptOnCreate`: kept
    * when the stack is deleted, but removed when the deployment that created them fails and rolls back
    * (e.g. the account refused the reserved concurrency), so that a retry does not fail on their names
@@ -147,7 +167,15 @@ export class ZohoConnection extends Construct {
   readonly alarms: ConnectionAlarms;
   readonly alarmTopic?: sns.ITopic;
   readonly dashboard: cloudwatch.Dashboard;
-  /** The customer-managed key of both secrets, if any. */
+  /**
+   * The DynamoDB table of the connection's state (`zoho-token-keeper-<name>-state`): connection
+   * state, failure bookkeeping and claims, never a token. Only the exchange and refresh functions
+   * may read and write it; it is deleted with the stack and rebuilt from the secrets when missing.
+   */
+  readonly stateTable: dynamodb.ITable;
+  /** The bus health events go to: the `eventBus` prop, or the account's default bus. */
+  readonly eventBus: events.IEventBus;
+  /** The customer-managed key of both secrets and the state table, if any. */
   readonly encryptionKey?: kms.IKey;
   /** The example consumer, deployed only with `exampleConsumer: true`. */
   readonly exampleConsumerFunction?: lambda.IFunction;
@@ -178,6 +206,13 @@ export class ZohoConnection extends Construct {
       props,
     });
 
+    const stateTable = new ConnectionStateTable(this, 'StateTable', {
+      tableName: this.names.stateTable,
+      encryptionKey: props.encryptionKey,
+    });
+    this.stateTable = stateTable.table;
+    this.eventBus = props.eventBus ?? events.EventBus.fromEventBusName(this, 'EventBus', DEFAULT_EVENT_BUS);
+
     this.refreshSchedule = this.names.refreshSchedule;
     const environment = {
       [ENV.accountsUrl]: accountsUrl,
@@ -185,6 +220,9 @@ export class ZohoConnection extends Construct {
       [ENV.accessTokenSecretId]: this.accessTokenSecret.secretArn,
       [ENV.refreshScheduleName]: this.names.refreshSchedule,
       [ENV.refreshScheduleGroup]: DEFAULT_SCHEDULE_GROUP,
+      [ENV.stateTableName]: this.stateTable.tableName,
+      [ENV.connectionName]: this.connectionName,
+      [ENV.eventBusName]: eventBusAddress(Stack.of(this), this.eventBus),
       POWERTOOLS_SERVICE_NAME: this.connectionName,
       POWERTOOLS_METRICS_NAMESPACE: METRIC_NAMESPACE,
       POWERTOOLS_LOG_LEVEL: 'INFO',
@@ -212,6 +250,11 @@ export class ZohoConnection extends Construct {
       timeout: Duration.seconds(30),
       logGroupName: `${this.names.logGroupPrefix}/refresh`,
       reservedConcurrentExecutions: reservedConcurrency === 0 ? undefined : reservedConcurrency,
+      environment: { ...environment, [ENV.refreshRateMinutes]: String(refreshRate.toMinutes()) },
+      // A scheduled event Lambda could not run (throttled behind forced refreshes) is still worth
+      // running late, since it renews a token that may expire before the next run, but not for
+      // Lambda's default 6 hours: within an hour the next scheduled run has taken its place.
+      maxEventAge: Duration.hours(1),
     });
     // The fixed name is how the operator commands find this connection, whatever stack holds it.
     (exchange.function.node.defaultChild as lambda.CfnFunction).functionName = this.names.exchangeFunction;
@@ -235,7 +278,15 @@ export class ZohoConnection extends Construct {
     this.grantReadWrite(this.accessTokenSecret, refresh.role);
     schedule.grantRead(refresh.role);
     schedule.grantFollowUp(refresh.role);
-    this.denyCredentialsToOthers([exchange.role, refresh.role, props.credentialsBreakGlassRole]);
+    this.denyCredentialsToOthers(
+      [exchange.role, refresh.role, props.credentialsBreakGlassRole],
+      props.removalPolicy ?? DEFAULTS.removalPolicy,
+    );
+    // Both keep the state table and announce its changes: a connect or disconnect, a failed refresh.
+    for (const role of [exchange.role, refresh.role]) {
+      stateTable.grantStateAccess(role);
+      this.eventBus.grantPutEventsTo(role);
+    }
 
     this.alarmTopic = props.alarmTopic ?? this.createAlarmTopic(props.alarmEmail);
     const monitoring = new ConnectionMonitoring(this, 'Monitoring', {
@@ -245,6 +296,7 @@ export class ZohoConnection extends Construct {
       exchangeFunction: exchange.function,
       refreshFunction: refresh.function,
       deadLetterQueue: schedule.deadLetterQueue,
+      refreshScheduleName: this.names.refreshSchedule,
       refreshRate,
       alarmTopic: this.alarmTopic,
     });
@@ -272,6 +324,28 @@ export class ZohoConnection extends Construct {
     this.grantForceRefresh(fn);
     fn.addEnvironment(ENV.accessTokenSecretId, this.accessTokenSecret.secretArn);
     fn.addEnvironment(ENV.refreshFunctionName, this.refreshFunction.functionName);
+  }
+
+  /**
+   * A rule on the connection's event bus that matches this connection's health events (source
+   * `zoho-token-keeper`, detail-type `Zoho Connection State Change`, `detail.connectionName` this
+   * connection), optionally only changes into `states`, sent to `target`. Like aws-cdk-lib's
+   * `onXxx` methods, `eventPattern` in the options is merged into that pattern.
+   *
+   * ```ts
+   * connection.onStateChange('NeedsReconnect', {
+   *   states: ['needs-reconnect'],
+   *   target: new targets.SnsTopic(topic),
+   * });
+   * ```
+   */
+  onStateChange(id: string, options: ZohoConnectionStateChangeOptions = {}): events.Rule {
+    return stateChangeRule(
+      this,
+      id,
+      { eventBus: this.eventBus, connectionName: this.connectionName },
+      options,
+    );
   }
 
   /**
@@ -366,13 +440,28 @@ export class ZohoConnection extends Construct {
    * IAM policies alone cannot keep the refresh token from a principal that holds `secretsmanager:*`
    * on `*` (a CI or admin role). An explicit Deny in the secret's resource policy wins over any
    * Allow, so it holds against those too. Two statements, because the deployment must keep
-   * working: CloudFormation updates the secret and this policy (with the CDK execution role, or
-   * with the deployer's own credentials), but it never needs the value, and a stack that could read
-   * it would be a way around the policy (a `{{resolve:secretsmanager:...}}` reference).
-   * DescribeSecret and DeleteSecret stay open: they reveal or change no value, and stack deletion
-   * needs the latter.
+   * working: CloudFormation updates the secret and this policy, but it never needs the value, and a
+   * stack that could read it would be a way around the policy (a `{{resolve:secretsmanager:...}}`
+   * reference). DescribeSecret and DeleteSecret stay open: they reveal or change no value, and stack
+   * deletion needs the latter.
+   *
+   * With `cdk bootstrap`'s roles (DefaultStackSynthesizer) CloudFormation calls with its execution
+   * role, which the write statement names, so nothing else is exempt: an `aws:CalledViaFirst`
+   * exemption would let any principal that may create a stack deploy its own
+   * `AWS::SecretsManager::ResourcePolicy` for this secret, replace this policy and read the value.
+   * What remains is the execution role itself: who may deploy with it (the bootstrap's deploy role
+   * passes it) can still replace the policy, as any deployment of this stack must be able to.
+   * Other synthesizers deploy with the caller's own credentials, which no template can name; there
+   * the exemption stays, and the guard is only as strong as the permission to create stacks: who
+   * may `cloudformation:CreateStack` (or UpdateStack) with `secretsmanager:*` can replace the policy.
+   *
+   * The policy is kept as long as the secrets are: a retained refresh token without it would be
+   * readable by every principal with `secretsmanager:GetSecretValue` on it.
    */
-  private denyCredentialsToOthers(allowed: readonly (iam.IRole | undefined)[]): void {
+  private denyCredentialsToOthers(
+    allowed: readonly (iam.IRole | undefined)[],
+    removalPolicy: RemovalPolicy,
+  ): void {
     const allowedArns = allowed.flatMap((role) => (role ? [role.roleArn] : []));
     const deny = (
       sid: string,
@@ -392,12 +481,18 @@ export class ZohoConnection extends Construct {
       );
     deny('OnlyTheKeeperReadsTheCredentials', CREDENTIALS_READ_ACTIONS, allowedArns);
     const deployer = cloudFormationExecutionRoleArn(Stack.of(this));
-    deny(
-      'OnlyTheKeeperAndItsDeploymentWriteTheCredentials',
-      CREDENTIALS_WRITE_ACTIONS,
-      deployer ? [...allowedArns, deployer] : allowedArns,
-      { StringNotEquals: { 'aws:CalledViaFirst': 'cloudformation.amazonaws.com' } },
-    );
+    const { policyDependable } = deployer
+      ? deny('OnlyTheKeeperAndItsDeploymentWriteTheCredentials', CREDENTIALS_WRITE_ACTIONS, [
+          ...allowedArns,
+          deployer,
+        ])
+      : deny('OnlyTheKeeperAndItsDeploymentWriteTheCredentials', CREDENTIALS_WRITE_ACTIONS, allowedArns, {
+          StringNotEquals: { 'aws:CalledViaFirst': 'cloudformation.amazonaws.com' },
+        });
+    if (!(policyDependable instanceof secretsmanager.ResourcePolicy)) {
+      throw new Error('The credentials secret has no resource policy: its value would be unguarded.');
+    }
+    policyDependable.applyRemovalPolicy(removalPolicy);
   }
 
   /**

@@ -39,6 +39,11 @@ export class ZohoTokenKeeperStack extends Stack {
       connection.refreshSchedule,
       'Runs the refresh function; enabled from deployment',
     );
+    output(
+      'stateTableName',
+      connection.stateTable.tableName,
+      'DynamoDB table of the connection state (no secret)',
+    );
     output('dashboardName', names.dashboard, 'CloudWatch dashboard of this connection');
     output(
       'exchangeCommand',

@@ -240,14 +240,14 @@ describe('the CDK app', () => {
         Properties?: Record<string, unknown>;
       }[];
       return resources.flatMap((resource) =>
-        ['Name', 'LogGroupName', 'AlarmName', 'DashboardName']
+        ['Name', 'LogGroupName', 'AlarmName', 'DashboardName', 'TableName']
           .map((property) => resource.Properties?.[property])
           .filter((name) => typeof name === 'string'),
       );
     });
-    // Two secrets, one schedule, two log groups, seven alarms, one dashboard per connection.
-    expect(physicalNames[0]).toHaveLength(13);
-    expect(physicalNames[1]).toHaveLength(13);
+    // Two secrets, one schedule, two log groups, ten alarms, one dashboard, one state table per connection.
+    expect(physicalNames[0]).toHaveLength(17);
+    expect(physicalNames[1]).toHaveLength(17);
     expect(physicalNames[0]?.filter((name) => physicalNames[1]?.includes(name))).toEqual([]);
   });
 

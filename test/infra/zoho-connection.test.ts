@@ -1,5 +1,6 @@
 import { App, DefaultStackSynthesizer, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type { CfnFunction, IFunction } from 'aws-cdk-lib/aws-lambda';
@@ -110,7 +111,7 @@ describe('ZohoConnection with default settings', () => {
 
     it('configures both functions through the contract environment variables', () => {
       const { template, stack, connection } = synthesised;
-      const environment = {
+      const environment: Record<string, unknown> = {
         ZOHO_ACCOUNTS_URL: 'https://accounts.zoho.eu',
         CREDENTIALS_SECRET_ID: ref(stack, connection.credentialsSecret.secretArn),
         ACCESS_TOKEN_SECRET_ID: ref(stack, connection.accessTokenSecret.secretArn),
@@ -120,9 +121,18 @@ describe('ZohoConnection with default settings', () => {
         POWERTOOLS_METRICS_NAMESPACE: 'ZohoTokenKeeper',
         POWERTOOLS_LOG_LEVEL: 'INFO',
         NODE_OPTIONS: '--enable-source-maps',
+        STATE_TABLE_NAME: ref(stack, connection.stateTable.tableName),
+        CONNECTION_NAME: 'crm',
+        EVENT_BUS_NAME: 'default',
       };
-      template.allResourcesProperties('AWS::Lambda::Function', {
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Role: ref(stack, connection.exchangeFunction.role?.roleArn ?? ''),
         Environment: { Variables: Match.objectEquals(environment) },
+      });
+      // The refresh also knows the schedule's rate: a token that outlives the next run is left alone.
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Role: ref(stack, connection.refreshFunction.role?.roleArn ?? ''),
+        Environment: { Variables: Match.objectEquals({ ...environment, REFRESH_RATE_MINUTES: '50' }) },
       });
     });
 
@@ -147,6 +157,14 @@ describe('ZohoConnection with default settings', () => {
           MaximumRetryAttempts: 0,
         });
       }
+    });
+
+    it('drops a throttled scheduled event after an hour instead of running it up to 6 hours late', () => {
+      const { template, stack, connection } = synthesised;
+      template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+        FunctionName: ref(stack, connection.refreshFunction.functionName),
+        MaximumEventAgeInSeconds: 3600,
+      });
     });
 
     it('gives each function its own log group, kept 30 days and deleted with the stack', () => {
@@ -224,6 +242,8 @@ describe('ZohoConnection with default settings', () => {
           Action: 'scheduler:DeleteSchedule',
           Resource: scheduleArn('zoho-token-keeper-crm-refresh-retry'),
         },
+        stateTableStatement(synthesised),
+        putEventsOnDefaultBusStatement,
       ]);
     });
 
@@ -246,6 +266,8 @@ describe('ZohoConnection with default settings', () => {
           Resource: ref(stack, schedulerRole(synthesised).roleArn),
           Condition: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
         },
+        stateTableStatement(synthesised),
+        putEventsOnDefaultBusStatement,
       ]);
     });
 
@@ -347,7 +369,7 @@ describe('ZohoConnection with default settings', () => {
         Metrics: Match.arrayWith([
           Match.objectLike({
             Expression:
-              'IF(FILL(connected, 0) > 0 AND FILL(succeeded, 0) + FILL(skipped, 0) + FILL(exchanged, 0) == 0, 1, 0)',
+              'IF((FILL(connected, 0) > 0) AND ((FILL(succeeded, 0) + FILL(skipped, 0) + FILL(exchanged, 0)) == 0), 1, 0)',
             ReturnData: true,
           }),
           // Published only when a token is stored: runs before the first exchange do not count.
@@ -381,7 +403,7 @@ describe('ZohoConnection with default settings', () => {
         expect(description.length).toBeLessThanOrEqual(1024);
     });
 
-    it('treats no data as fine for every alarm: nothing connected, or nothing happened', () => {
+    it('treats no data as fine for every alarm but the silence alarm: nothing connected, or nothing happened', () => {
       const missingData = Object.values(synthesised.template.findResources('AWS::CloudWatch::Alarm')).map(
         (alarm) => {
           const { AlarmName, TreatMissingData } = (
@@ -398,6 +420,10 @@ describe('ZohoConnection with default settings', () => {
         'zoho-token-keeper-crm-token-stale': 'notBreaching',
         'zoho-token-keeper-crm-token-expiring': 'notBreaching',
         'zoho-token-keeper-crm-schedule-dead-letters': 'notBreaching',
+        // No invocation at all is what this alarm watches for.
+        'zoho-token-keeper-crm-refresh-silent': 'breaching',
+        'zoho-token-keeper-crm-forced-refresh-refused': 'notBreaching',
+        'zoho-token-keeper-crm-health-event-not-published': 'notBreaching',
       });
     });
 
@@ -471,9 +497,9 @@ describe('ZohoConnection with default settings', () => {
       });
     });
 
-    it('creates exactly these seven alarms and no topic when nobody is to be notified', () => {
-      synthesised.template.resourceCountIs('AWS::CloudWatch::Alarm', 7);
-      expect(Object.keys(synthesised.connection.alarms)).toHaveLength(7);
+    it('creates exactly these ten alarms and no topic when nobody is to be notified', () => {
+      synthesised.template.resourceCountIs('AWS::CloudWatch::Alarm', 10);
+      expect(Object.keys(synthesised.connection.alarms)).toHaveLength(10);
       synthesised.template.resourceCountIs('AWS::SNS::Topic', 0);
       expect(synthesised.connection.alarmTopic).toBeUndefined();
     });
@@ -510,6 +536,34 @@ function logStatement({ stack, connection }: Synthesised, fn: 'Exchange' | 'Refr
     Resource: ref(stack, logGroup.logGroupArn),
   };
 }
+
+/** Exactly the item operations the runtime makes on the state table: no DeleteItem, Scan or Query. */
+function stateTableStatement({ stack, connection }: Synthesised): unknown {
+  return {
+    Effect: 'Allow',
+    Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+    Resource: ref(stack, connection.stateTable.tableArn),
+  };
+}
+
+const putEventsOnDefaultBusStatement = {
+  Effect: 'Allow',
+  Action: 'events:PutEvents',
+  Resource: {
+    'Fn::Join': [
+      '',
+      [
+        'arn:',
+        { Ref: 'AWS::Partition' },
+        ':events:',
+        { Ref: 'AWS::Region' },
+        ':',
+        { Ref: 'AWS::AccountId' },
+        ':event-bus/default',
+      ],
+    ],
+  },
+};
 
 function readStatement({ stack }: Synthesised, secretArn: string): unknown {
   return {
@@ -601,23 +655,43 @@ describe('the credentials secret resource policy', () => {
     }
   });
 
-  it('lets CloudFormation update the secret and this policy, but never read the value', () => {
+  it('lets the CDK execution role update the secret and this policy, but never read the value', () => {
     const policy = credentialsPolicy(synthesised);
-    const deployers = [
-      { principalArn: CFN_EXEC_ROLE },
-      { principalArn: CI_ROLE, calledViaFirst: 'cloudformation.amazonaws.com' },
-    ];
-    for (const deployer of deployers) {
-      for (const action of [
-        'secretsmanager:UpdateSecret',
-        'secretsmanager:PutResourcePolicy',
-        'secretsmanager:DeleteResourcePolicy',
-      ]) {
-        expect(isDeniedBy(policy, { ...deployer, action }), action).toBe(false);
-      }
-      // A stack resolving {{resolve:secretsmanager:...}} must not be a way around the policy.
-      expect(isDeniedBy(policy, { ...deployer, action: 'secretsmanager:GetSecretValue' })).toBe(true);
+    for (const action of [
+      'secretsmanager:UpdateSecret',
+      'secretsmanager:PutResourcePolicy',
+      'secretsmanager:DeleteResourcePolicy',
+    ]) {
+      expect(isDeniedBy(policy, { principalArn: CFN_EXEC_ROLE, action }), action).toBe(false);
     }
+    // A stack resolving {{resolve:secretsmanager:...}} must not be a way around the policy.
+    expect(isDeniedBy(policy, { principalArn: CFN_EXEC_ROLE, action: 'secretsmanager:GetSecretValue' })).toBe(
+      true,
+    );
+  });
+
+  it('denies a role with secretsmanager:* replacing the policy through a stack of its own', () => {
+    // The role deploys its own AWS::SecretsManager::ResourcePolicy with its own credentials:
+    // CloudFormation then calls Secrets Manager as that role, via cloudformation.amazonaws.com.
+    const policy = credentialsPolicy(synthesised);
+    const viaItsOwnStack = { principalArn: CI_ROLE, calledViaFirst: 'cloudformation.amazonaws.com' };
+    for (const action of [
+      'secretsmanager:PutResourcePolicy',
+      'secretsmanager:DeleteResourcePolicy',
+      'secretsmanager:PutSecretValue',
+      'secretsmanager:GetSecretValue',
+    ]) {
+      expect(isDeniedBy(policy, { ...viaItsOwnStack, action }), action).toBe(true);
+    }
+    expect(JSON.stringify(policy)).not.toContain('aws:CalledVia');
+  });
+
+  it('keeps the policy on stack deletion, like the secrets, so a retained refresh token stays guarded', () => {
+    synthesised.template.hasResource('AWS::SecretsManager::ResourcePolicy', {
+      Properties: { SecretId: ref(synthesised.stack, synthesised.connection.credentialsSecret.secretArn) },
+      DeletionPolicy: 'RetainExceptOnCreate',
+      UpdateReplacePolicy: 'Retain',
+    });
   });
 
   it('denies nobody DescribeSecret or DeleteSecret, so the stack can still be deleted', () => {
@@ -699,6 +773,10 @@ describe('ZohoConnection options', () => {
     template.allResourcesProperties('AWS::Lambda::Function', { MemorySize: 512 });
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 7 });
     template.allResources('AWS::SecretsManager::Secret', { DeletionPolicy: 'Delete' });
+    template.allResources('AWS::SecretsManager::ResourcePolicy', { DeletionPolicy: 'Delete' });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ REFRESH_RATE_MINUTES: '30' }) },
+    });
   });
 
   it.each([Duration.minutes(5), Duration.minutes(60), Duration.seconds(1830)])(
@@ -818,7 +896,8 @@ describe('several connections', () => {
       ['AWS::SecretsManager::Secret', 'Name', 4],
       ['AWS::Scheduler::Schedule', 'Name', 2],
       ['AWS::Logs::LogGroup', 'LogGroupName', 4],
-      ['AWS::CloudWatch::Alarm', 'AlarmName', 14],
+      ['AWS::CloudWatch::Alarm', 'AlarmName', 20],
+      ['AWS::DynamoDB::Table', 'TableName', 2],
       ['AWS::CloudWatch::Dashboard', 'DashboardName', 2],
     ] as const) {
       const names = namesOf(type, property);
@@ -850,6 +929,10 @@ describe('cdk-nag AwsSolutions', () => {
     });
     connection.grantRead(reader);
     connection.grantForceRefresh(reader);
+    connection.onStateChange('NeedsReconnect', {
+      states: ['needs-reconnect'],
+      target: new targets.SnsTopic(connection.alarmTopic as sns.ITopic),
+    });
 
     // Under Vitest (NODE_ENV=test) the CDK throws the validation report when a rule fails.
     expect(() => app.synth()).not.toThrow();
