@@ -1,4 +1,7 @@
-/** The package entry point (`zoho-token-keeper`): the construct, the stack and what their props name. */
+/**
+ * The package entry point (`zoho-token-keeper`): the construct, the stack and what their props name.
+ * @module zoho-token-keeper
+ */
 export { DATA_CENTRE_IDS, type DataCentreId } from '../functions/lib/data-centres.js';
 export type { ConnectionAlarms } from './connection-monitoring.js';
 export { type ConnectionNames, OPTIONAL_STACK_OUTPUT_KEYS, STACK_OUTPUT_KEYS } from './connection-names.js';
