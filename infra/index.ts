@@ -1,4 +1,7 @@
-/** The package entry point (`zoho-token-keeper`): the construct, the stack and what their props name. */
+/**
+ * The package entry point (`zoho-token-keeper`): the construct, the stack and what their props name.
+ * @module zoho-token-keeper
+ */
 export { CONNECTION_STATES, type ConnectionState } from '../functions/lib/connection-status.js';
 export { DATA_CENTRE_IDS, type DataCentreId } from '../functions/lib/data-centres.js';
 export { EVENT_DETAIL_TYPE, EVENT_SOURCE } from '../functions/lib/events/event-names.js';

@@ -1,3 +1,8 @@
+/**
+ * The consumer library (`zoho-token-keeper/consumer`): what other Lambda functions use to read the
+ * access token and call Zoho with it.
+ * @module zoho-token-keeper/consumer
+ */
 export { RefreshFunctionError, ZohoTokenExpiredError, ZohoTokenRejectedError } from './consumer-errors.js';
 export { isInvalidTokenAnswer } from './invalid-token-answer.js';
 export type { ZohoAccessToken } from './zoho-access-token.js';

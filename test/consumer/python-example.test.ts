@@ -5,16 +5,16 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /**
- * The README's Python consumer, run as written against stand-ins for boto3's two clients, so that
- * what other-language users copy handles what the refresh function answers.
+ * The Python consumer of docs/consumers.md, run as written against stand-ins for boto3's two
+ * clients, so that what other-language users copy handles what the refresh function answers.
  */
 
-const README = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+const PAGE = readFileSync(new URL('../../docs/consumers.md', import.meta.url), 'utf8');
 
-function readmePythonExample(): string {
-  const section = README.slice(README.indexOf('### Other languages'));
+function pythonExample(): string {
+  const section = PAGE.slice(PAGE.indexOf('## Other languages'));
   const match = /```python\n([\s\S]*?)```/.exec(section);
-  if (!match?.[1]) throw new Error('The README has no Python example under "Other languages"');
+  if (!match?.[1]) throw new Error('docs/consumers.md has no Python example under "Other languages"');
   return match[1];
 }
 
@@ -70,7 +70,7 @@ result["max_attempts"] = boto3.STATE["invoke_config"].retries["max_attempts"]
 print(json.dumps(result))
 `;
 
-describe("the README's Python consumer", () => {
+describe('the Python consumer in docs/consumers.md', () => {
   let dir: string;
 
   beforeAll(() => {
@@ -79,7 +79,7 @@ describe("the README's Python consumer", () => {
       mkdirSync(join(dir, path, '..'), { recursive: true });
       writeFileSync(join(dir, path), text);
     }
-    writeFileSync(join(dir, 'example.py'), readmePythonExample());
+    writeFileSync(join(dir, 'example.py'), pythonExample());
     writeFileSync(join(dir, 'scenario.py'), SCENARIO);
   });
 
