@@ -4,9 +4,16 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import { readKeeperConfig } from '../lib/config.js';
 import type { ConnectionStatus, DisconnectResult } from '../lib/connection-status.js';
+import { healthEventListener } from '../lib/events/health-event-listener.js';
 import { createKeeperServices } from '../lib/keeper-services.js';
 import { METRICS } from '../lib/metric-names.js';
-import { describeError, logger, metrics, observeZohoCall } from '../lib/observability.js';
+import {
+  describeError,
+  logger,
+  metrics,
+  observeZohoCall,
+  reportLostHealthEvent,
+} from '../lib/observability.js';
 import { describeConnection } from './describe-connection.js';
 import { disconnect } from './disconnect.js';
 import { type ExchangeEvent, parseExchangeEvent } from './exchange-event.js';
@@ -21,6 +28,12 @@ const dependencies = {
   credentialsSecretId: config.credentialsSecretId,
   scheduleName: config.refreshScheduleName,
   now: () => new Date(),
+  onStateChange: healthEventListener({
+    events: services.events,
+    connectionName: config.connectionName,
+    accountsUrl: config.accountsUrl,
+    onNotPublished: reportLostHealthEvent,
+  }),
   onSidePathFailure: (action: string, error: unknown) =>
     logger.warn(`Could not ${action}`, { error: describeError(error) }),
 };

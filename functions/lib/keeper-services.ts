@@ -1,7 +1,9 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { KeeperConfig } from './config.js';
+import { ConnectionEvents } from './events/connection-events.js';
 import { RefreshSchedule } from './schedule/refresh-schedule.js';
 import type { StateStore } from './store/connection-item.js';
 import { DynamoStateStore } from './store/dynamo-state-store.js';
@@ -12,6 +14,7 @@ import { ZohoAccountsClient, type ZohoCallObservation } from './zoho/accounts-cl
 export interface KeeperServices {
   readonly store: TokenStore;
   readonly state: StateStore;
+  readonly events: ConnectionEvents;
   readonly zoho: ZohoAccountsClient;
   readonly schedule: RefreshSchedule;
 }
@@ -27,6 +30,7 @@ export function createKeeperServices(
       accessTokenSecretId: config.accessTokenSecretId,
     }),
     state: new DynamoStateStore({ client: new DynamoDBClient({}), tableName: config.stateTableName }),
+    events: new ConnectionEvents({ client: new EventBridgeClient({}), eventBusName: config.eventBusName }),
     zoho: new ZohoAccountsClient({ accountsUrl: config.accountsUrl, onCall: onZohoCall }),
     schedule: new RefreshSchedule({
       client: new SchedulerClient({}),

@@ -28,6 +28,15 @@ export function describeError(error: unknown): { name: string; message: string; 
   return { name: 'UnknownError', message: 'A non-Error value was thrown', contract: false };
 }
 
+/**
+ * Tells of a health event that could not be put on EventBridge: one log line and the metric that
+ * the `health-event-not-published` alarm watches.
+ */
+export function reportLostHealthEvent(error: unknown): void {
+  metrics.addMetric(METRICS.healthEventNotPublished, MetricUnit.Count, 1);
+  logger.warn('Health event not published', { error: describeError(error) });
+}
+
 export function minutesLeft(expiresAt: string | undefined, now: Date): number {
   if (!expiresAt) return 0;
   return Math.max(0, Math.round(((Date.parse(expiresAt) - now.getTime()) / 60_000) * 10) / 10);

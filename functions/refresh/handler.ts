@@ -5,9 +5,17 @@ import middy from '@middy/core';
 import { readKeeperConfig } from '../lib/config.js';
 import type { ConnectionState } from '../lib/connection-status.js';
 import { RefreshBudgetExhaustedError, RefreshTokenRevokedError } from '../lib/errors.js';
+import { healthEventListener } from '../lib/events/health-event-listener.js';
 import { createKeeperServices } from '../lib/keeper-services.js';
 import { METRICS } from '../lib/metric-names.js';
-import { describeError, logger, metrics, minutesLeft, observeZohoCall } from '../lib/observability.js';
+import {
+  describeError,
+  logger,
+  metrics,
+  minutesLeft,
+  observeZohoCall,
+  reportLostHealthEvent,
+} from '../lib/observability.js';
 import { SingleFlight } from '../lib/single-flight.js';
 import type { ConnectionItem } from '../lib/store/connection-item.js';
 import {
@@ -29,8 +37,15 @@ export interface RefreshResult {
 
 // Built once per container: configuration errors fail the cold start, naming the variable.
 const config = readKeeperConfig();
+const services = createKeeperServices(config, observeZohoCall);
 const dependencies: RefreshDependencies = {
-  ...createKeeperServices(config, observeZohoCall),
+  ...services,
+  onStateChange: healthEventListener({
+    events: services.events,
+    connectionName: config.connectionName,
+    accountsUrl: config.accountsUrl,
+    onNotPublished: reportLostHealthEvent,
+  }),
   accountsUrl: config.accountsUrl,
   rateMinutes: config.refreshRateMinutes,
   now: () => new Date(),

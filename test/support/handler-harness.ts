@@ -6,6 +6,7 @@ import type { ConnectionItem } from '../../functions/lib/store/connection-item.j
 import { DynamoStateStore } from '../../functions/lib/store/dynamo-state-store.js';
 import { ZohoSandbox } from '../sandbox/zoho-sandbox.js';
 import { InMemoryScheduler, InMemorySecretsManager } from './in-memory-aws.js';
+import { LocalEventBridge } from './local-event-bridge.js';
 import { createStateTable, dynamoClient } from './state-table.js';
 
 export const CREDENTIALS_SECRET = 'zoho-token-keeper/test/credentials';
@@ -39,6 +40,8 @@ export class HandlerHarness {
     readonly secrets: InMemorySecretsManager,
     readonly scheduler: InMemoryScheduler,
     readonly stateTable: string,
+    /** Where the functions put their health events: the real SDK client, on the wire. */
+    readonly eventBridge: LocalEventBridge,
   ) {}
 
   static async start(): Promise<HandlerHarness> {
@@ -49,6 +52,7 @@ export class HandlerHarness {
       new InMemorySecretsManager(() => Date.now()),
       new InMemoryScheduler(),
       await createStateTable(),
+      await LocalEventBridge.start(),
     );
     harness.sandbox.registerClient(CLIENT);
     harness.secrets.create(CREDENTIALS_SECRET, {});
@@ -61,6 +65,7 @@ export class HandlerHarness {
     vi.stubEnv('STATE_TABLE_NAME', harness.stateTable);
     vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', inject('dynamoEndpoint'));
     vi.stubEnv('CONNECTION_NAME', 'test');
+    vi.stubEnv('AWS_ENDPOINT_URL_EVENTBRIDGE', harness.eventBridge.url);
     vi.stubEnv('POWERTOOLS_SERVICE_NAME', 'test');
     harness.captureOutput();
     return harness;
@@ -133,6 +138,7 @@ export class HandlerHarness {
     this.secrets.restore();
     this.scheduler.restore();
     await this.sandbox.close();
+    await this.eventBridge.close();
   }
 
   // Powertools writes its JSON log lines and EMF metrics straight to stdout/stderr.

@@ -1,5 +1,3 @@
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -9,59 +7,7 @@ import {
   EVENT_SOURCE,
   HealthEventNotPublishedError,
 } from '../../../functions/lib/events/connection-events.js';
-
-/** What reached the stand-in EventBridge: the headers and the JSON body, as sent on the wire. */
-interface Received {
-  readonly headers: IncomingHttpHeaders;
-  readonly body: unknown;
-}
-
-interface WireAnswer {
-  readonly status: number;
-  readonly body: unknown;
-}
-
-/**
- * EventBridge speaks AWS JSON 1.1 (`X-Amz-Target: AWSEvents.<Operation>`); the real client is
- * pointed at this server, so its serializer and response parser are what is tested.
- */
-class LocalEventBridge {
-  readonly received: Received[] = [];
-  answer: WireAnswer = { status: 200, body: {} };
-
-  private constructor(
-    private readonly server: Server,
-    readonly url: string,
-  ) {}
-
-  static async start(): Promise<LocalEventBridge> {
-    let local: LocalEventBridge | undefined;
-    const server = createServer((request, response) => {
-      const chunks: Buffer[] = [];
-      request.on('data', (chunk: Buffer) => chunks.push(chunk));
-      request.on('end', () => {
-        if (!local) return;
-        local.received.push({
-          headers: request.headers,
-          body: JSON.parse(Buffer.concat(chunks).toString('utf8')),
-        });
-        response.writeHead(local.answer.status, {
-          'Content-Type': 'application/x-amz-json-1.1',
-          'x-amzn-RequestId': '5f1c2d3e-0000-4000-8000-000000000000',
-        });
-        response.end(JSON.stringify(local.answer.body));
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    local = new LocalEventBridge(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
-    return local;
-  }
-
-  async close(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
-}
+import { LocalEventBridge } from '../../support/local-event-bridge.js';
 
 const CHANGE: ConnectionStateChange = {
   connectionName: 'crm',
