@@ -7,13 +7,15 @@ export type RunKind = 'exchange' | 'scheduled refresh' | 'forced refresh' | 'sta
 
 /** The most AWS calls the keeper's functions make per run of a kind (consumer calls apart). */
 export const AWS_CALL_TARGETS: Readonly<Partial<Record<RunKind, number>>> = {
-  // GetSecretValue of the access-token secret (token and state) and of the credentials, one PutSecretValue.
-  'scheduled refresh': 3,
-  // The same, plus the claim on the Zoho call: a compare-and-swap PutSecretValue.
-  'forced refresh': 4,
-  // The credentials read, then a read and a write of each secret.
-  exchange: 5,
-  // Both secrets and both schedules read.
+  // The lease taken (UpdateItem, which reads the state) and given back with the new state (PutItem);
+  // the credentials read (GetSecretValue) and the new token written (PutSecretValue).
+  'scheduled refresh': 4,
+  // At most one more of each: the secret's version checked when a young token was rejected.
+  'forced refresh': 6,
+  // The lease taken and given back; the credentials read; both secrets written. The first connect of a
+  // new table also reads both secrets to build the state it replaces (7); a reconnect makes 5.
+  exchange: 7,
+  // The state and the credentials read, both schedules described.
   status: 4,
   // An exchange's reads and writes, and the pending follow-up deleted.
   disconnect: 6,
@@ -139,6 +141,10 @@ function awsCallsByOperation(world: KeeperWorld): Map<string, number> {
   add(world.scheduler.mock.calls() as CommandCall[], () => false);
   // Only consumers invoke the refresh function here.
   add(world.lambda.calls() as CommandCall[], () => true);
+  // The state table: the DynamoDB calls its methods stand for (the same in the DynamoDB store).
+  for (const [operation, calls] of Object.entries(world.state.calls)) {
+    if (calls > 0) counts.set(operation, (counts.get(operation) ?? 0) + calls);
+  }
   return counts;
 }
 

@@ -29,6 +29,8 @@ export function coldStartEnvironment(): NodeJS.ProcessEnv {
     ACCESS_TOKEN_SECRET_ID: 'zoho-token-keeper/bench/access-token',
     REFRESH_SCHEDULE_NAME: 'zoho-token-keeper-bench-refresh',
     REFRESH_SCHEDULE_GROUP: 'default',
+    STATE_TABLE_NAME: 'zoho-token-keeper-bench-state',
+    CONNECTION_NAME: 'bench',
     REFRESH_FUNCTION_NAME: 'zoho-token-keeper-bench-refresh',
     POWERTOOLS_SERVICE_NAME: 'zoho-token-keeper',
     NODE_OPTIONS: FUNCTION_BUNDLE.nodeOptions,

@@ -7,6 +7,7 @@ const complete = {
   CREDENTIALS_SECRET_ID: 'zoho-token-keeper/default/credentials',
   ACCESS_TOKEN_SECRET_ID: 'zoho-token-keeper/default/access-token',
   REFRESH_SCHEDULE_NAME: 'zoho-token-keeper-default-refresh',
+  STATE_TABLE_NAME: 'zoho-token-keeper-default-state',
 };
 
 describe('readKeeperConfig', () => {
@@ -17,6 +18,10 @@ describe('readKeeperConfig', () => {
       accessTokenSecretId: 'zoho-token-keeper/default/access-token',
       refreshScheduleName: 'zoho-token-keeper-default-refresh',
       refreshScheduleGroup: 'default',
+      stateTableName: 'zoho-token-keeper-default-state',
+      connectionName: 'default',
+      eventBusName: 'default',
+      refreshRateMinutes: 50,
     });
     expect(readKeeperConfig({ ...complete, REFRESH_SCHEDULE_GROUP: 'zoho' }).refreshScheduleGroup).toBe(
       'zoho',
@@ -28,6 +33,29 @@ describe('readKeeperConfig', () => {
     expect(() => readKeeperConfig(env)).toThrow(ConfigError);
     expect(() => readKeeperConfig(env)).toThrow(name);
   });
+
+  it('reads the connection name, event bus and refresh rate the construct sets', () => {
+    const config = readKeeperConfig({
+      ...complete,
+      CONNECTION_NAME: 'crm-eu',
+      EVENT_BUS_NAME: 'arn:aws:events:eu-west-1:210987654321:event-bus/ops',
+      REFRESH_RATE_MINUTES: '30',
+    });
+    expect(config).toMatchObject({
+      connectionName: 'crm-eu',
+      eventBusName: 'arn:aws:events:eu-west-1:210987654321:event-bus/ops',
+      refreshRateMinutes: 30,
+    });
+  });
+
+  it.each(['9', '56', '50.5', 'fifty'])(
+    'refuses a refresh rate of %s minutes, naming REFRESH_RATE_MINUTES',
+    (rate) => {
+      expect(() => readKeeperConfig({ ...complete, REFRESH_RATE_MINUTES: rate })).toThrow(
+        /REFRESH_RATE_MINUTES must be the refresh schedule's rate in whole minutes from 10 to 55/,
+      );
+    },
+  );
 
   it.each([
     ['plain http to a public host', 'http://accounts.zoho.eu', /must use https/],

@@ -18,20 +18,20 @@ describe('calls per run, counted by the bench against the sandbox and in-memory 
     }
   });
 
-  it('holds a scheduled refresh to 2 reads and 1 write, a forced one to 4 AWS calls', async () => {
+  it('holds a scheduled refresh to 2 Secrets Manager and 2 DynamoDB calls, a forced one to 6 AWS calls', async () => {
     const counts = await countCallsPerRefresh();
 
     const scheduled = counts.filter((count) => count.kind === 'scheduled refresh');
     const forced = counts.filter((count) => count.kind === 'forced refresh');
-    expect(AWS_CALL_TARGETS['scheduled refresh']).toBe(3);
-    expect(AWS_CALL_TARGETS['forced refresh']).toBe(4);
+    expect(AWS_CALL_TARGETS['scheduled refresh']).toBe(4);
+    expect(AWS_CALL_TARGETS['forced refresh']).toBe(6);
     expect(scheduled.length).toBeGreaterThanOrEqual(2);
     expect(forced.length).toBeGreaterThanOrEqual(2);
     for (const count of scheduled) {
-      expect(count.awsCalls).toEqual({ GetSecretValue: 2, PutSecretValue: 1 });
-      expect(count.keeperAwsCalls).toBe(3);
+      expect(count.awsCalls).toEqual({ GetSecretValue: 1, PutSecretValue: 1, UpdateItem: 1, PutItem: 1 });
+      expect(count.keeperAwsCalls).toBe(4);
     }
-    for (const count of forced) expect(count.keeperAwsCalls).toBeLessThanOrEqual(4);
+    for (const count of forced) expect(count.keeperAwsCalls).toBeLessThanOrEqual(6);
   });
 
   it('counts the operator events: exchange, status and disconnect within their targets', async () => {
@@ -43,7 +43,9 @@ describe('calls per run, counted by the bench against the sandbox and in-memory 
       expect(runs.length).toBeGreaterThanOrEqual(1);
       for (const count of runs) expect(count.keeperAwsCalls).toBeLessThanOrEqual(target);
     }
-    expect(AWS_CALL_TARGETS).toMatchObject({ exchange: 5, status: 4, disconnect: 6 });
+    expect(AWS_CALL_TARGETS).toMatchObject({ exchange: 7, status: 4, disconnect: 6 });
+    const reconnect = counts.find((count) => count.step.startsWith('reconnect'));
+    expect(reconnect?.keeperAwsCalls).toBe(5);
     const status = counts.find((count) => count.kind === 'status');
     expect(status?.zohoRequests).toBe(0);
     expect(status?.awsCalls.PutSecretValue).toBeUndefined();
