@@ -26,7 +26,7 @@ const KEY_ACTIONS = ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:D
 
 /**
  * One connection's DynamoDB table of state: connection state, failure bookkeeping, hold-back times
- * and claims. It holds no token and no secret, and the functions rebuild its one item from the
+ * and the lease that orders the writers. It holds no token and no secret, and the functions rebuild its one item from the
  * secrets whenever it is missing.
  */
 export class ConnectionStateTable extends Construct {

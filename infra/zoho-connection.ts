@@ -93,8 +93,8 @@ export interface ZohoConnectionProps {
   /**
    * Reserved concurrency of the refresh function. An optimisation, not a guarantee: overlapping runs
    * (a scheduled run and consumers' forced refreshes) are throttled instead of queueing behind one
-   * another. What keeps Zoho calls spaced whatever the concurrency is the runtime's conditional
-   * claim stored in the state table. `0` reserves none: accounts still on the default Lambda
+   * another. What keeps Zoho calls spaced whatever the concurrency is the lease that every run
+   * takes in the state table with a conditional write. `0` reserves none: accounts still on the default Lambda
    * concurrency quota of 10 cannot reserve any, because Lambda keeps 10 unreserved.
    * @default 1
    */
@@ -145,8 +145,9 @@ const DEFAULTS = {
 } as const;
 
 /**
- * One Zoho connection: one Self Client in one data centre. Creates the two secrets, the exchange
- * and refresh functions, the refresh schedule (enabled), alarms and a dashboard. Other Lambda
+ * One Zoho connection: one Self Client in one data centre. Creates the two secrets, the state
+ * table, the exchange and refresh functions, the refresh schedule (enabled), alarms and a dashboard,
+ * and puts a health event on EventBridge at each change of the connection's state. Other Lambda
  * functions use the access token through `addConsumer`.
  */
 export class ZohoConnection extends Construct {
@@ -169,7 +170,7 @@ export class ZohoConnection extends Construct {
   readonly dashboard: cloudwatch.Dashboard;
   /**
    * The DynamoDB table of the connection's state (`zoho-token-keeper-<name>-state`): connection
-   * state, failure bookkeeping and claims, never a token. Only the exchange and refresh functions
+   * state, failure bookkeeping and the lease, never a token. Only the exchange and refresh functions
    * may read and write it; it is deleted with the stack and rebuilt from the secrets when missing.
    */
   readonly stateTable: dynamodb.ITable;

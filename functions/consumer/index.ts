@@ -3,7 +3,13 @@
  * access token and call Zoho with it.
  * @module zoho-token-keeper/consumer
  */
-export { RefreshFunctionError, ZohoTokenExpiredError, ZohoTokenRejectedError } from './consumer-errors.js';
+export {
+  RefreshFunctionError,
+  ZohoTokenDeadlineError,
+  ZohoTokenExpiredError,
+  ZohoTokenRejectedError,
+} from './consumer-errors.js';
+export type { StartTimer } from './deadline.js';
 export { isInvalidTokenAnswer } from './invalid-token-answer.js';
 export type { ZohoAccessToken } from './zoho-access-token.js';
 export { type ZohoContext, type ZohoTokenMiddlewareOptions, zohoToken } from './zoho-token-middleware.js';
