@@ -9,6 +9,7 @@ export {
   ZohoTokenExpiredError,
   ZohoTokenRejectedError,
 } from './consumer-errors.js';
+export type { DeadlineAdvice } from './consumer-errors.js';
 export type { StartTimer } from './deadline.js';
 export { isInvalidTokenAnswer } from './invalid-token-answer.js';
 export type { ZohoAccessToken } from './zoho-access-token.js';
