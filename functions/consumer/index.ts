@@ -10,7 +10,7 @@ export {
   ZohoTokenRejectedError,
 } from './consumer-errors.js';
 export type { DeadlineAdvice } from './consumer-errors.js';
-export type { StartTimer } from './deadline.js';
+export type { DeadlineSource, StartTimer } from './deadline.js';
 export { isInvalidTokenAnswer } from './invalid-token-answer.js';
 export type { ZohoAccessToken } from './zoho-access-token.js';
 export { type ZohoContext, type ZohoTokenMiddlewareOptions, zohoToken } from './zoho-token-middleware.js';
