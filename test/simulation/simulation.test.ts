@@ -80,24 +80,24 @@ describe(`${DAYS} simulated days per scenario, driving the real keeper and consu
     expect(of('revoked-refresh-token').refreshTokensLost).toBe(0);
   });
 
-  it('keeps the reconnect when it lands while a refresh waits on Zoho: the refresh is superseded', () => {
+  it('keeps the reconnect when it lands while a refresh waits on Zoho: the reconnect waits for the refresh, then replaces it', () => {
     const overlaps = of('reconnect-during-refresh').overlaps;
 
     expect(overlaps.length).toBeGreaterThan(0);
     for (const overlap of overlaps) {
-      expect(overlap.heldRunOutcome).toBe('superseded');
+      expect(overlap.heldRunOutcome).toBe('refreshed');
       expect(overlap.storedAsOperatorLeftIt).toBe(true);
       expect(overlap.replacedRevokedAtZoho).toBe(true);
     }
     expect(of('reconnect-during-refresh').consumers.failedCalls).toBe(0);
   });
 
-  it('keeps the disconnect when it lands while a forced refresh waits on Zoho, and calls Zoho no more', () => {
+  it('keeps the disconnect when it lands while a forced refresh waits on Zoho (it waits for that run), and calls Zoho no more', () => {
     const scenario = of('disconnect-during-refresh');
 
     expect(scenario.overlaps.length).toBeGreaterThan(0);
     for (const overlap of scenario.overlaps) {
-      expect(overlap.heldRunOutcome).toBe('NotConnectedError');
+      expect(overlap.heldRunOutcome).toBe('refreshed');
       expect(overlap.storedAsOperatorLeftIt).toBe(true);
       expect(overlap.zohoRequestsWhileDisconnected).toBe(0);
       expect(Object.keys(overlap.failuresWhileDisconnected)).toEqual(['NotConnectedError']);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { inject } from 'vitest';
 import { STATE_TABLE_KEY } from '../../functions/lib/environment.js';
 
@@ -23,5 +23,11 @@ export async function createStateTable(client: DynamoDBClient = dynamoClient()):
       BillingMode: 'PAY_PER_REQUEST',
     }),
   );
-  return tableName;
+  // A new table is CREATING for a moment, as on AWS: wait until it takes requests (no time limit here;
+  // the test's own timeout stops a table that never comes).
+  for (;;) {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    if (Table?.TableStatus === 'ACTIVE') return tableName;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
 }
