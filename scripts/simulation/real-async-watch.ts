@@ -7,7 +7,7 @@ import { createHook } from 'node:async_hooks';
  * other figures.
  */
 const ORDERED_BY_MICROTASKS: ReadonlySet<string> = new Set(['PROMISE', 'Microtask', 'TickObject']);
-const STACK_FRAMES = 8;
+const STACK_FRAMES = 12;
 
 export class RealAsyncWorkError extends Error {
   override readonly name = 'RealAsyncWorkError';
@@ -23,7 +23,11 @@ export class RealAsyncWatch {
     init: (_id, type) => {
       // A hook must not throw (Node exits), so the first offender is kept for `check`.
       if (this.#found || ORDERED_BY_MICROTASKS.has(type)) return;
+      const limit = Error.stackTraceLimit;
+      // Node's own frames come first; enough room to reach the simulation's.
+      Error.stackTraceLimit = 40;
       this.#found = { type, stack: callerFrames(new Error().stack) };
+      Error.stackTraceLimit = limit;
     },
   });
 
