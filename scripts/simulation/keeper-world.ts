@@ -118,6 +118,8 @@ export type ReaderKind = 'fleet' | 'burst';
 
 /** Most microtask turns a request or answer waits in the transport: enough to reorder concurrent calls. */
 const MAX_TRANSPORT_TURNS = 8;
+/** Microtask turns a consumer's busy wait lasts when no run is in progress: many round trips' worth. */
+const IDLE_WAIT_TURNS = 1000;
 
 /** A Lambda container of the refresh or exchange function: its own clients, one invocation at a time. */
 interface FunctionContainer {
@@ -220,8 +222,13 @@ export class KeeperWorld {
     // The consumer library loads the Lambda client's module on its first forced refresh; loaded here,
     // that first load's real I/O cannot decide the order of simulated events.
     await loadLambdaModule();
+    const tokens = (options.random ?? new SeededRandom(1)).fork('zoho tokens');
     return new KeeperWorld(
-      ZohoSandbox.inProcess({ now: options.clock.nowMs, apiDomain: SIMULATED_API_DOMAIN }),
+      ZohoSandbox.inProcess({
+        now: options.clock.nowMs,
+        apiDomain: SIMULATED_API_DOMAIN,
+        newToken: () => `1000.${tokens.hex(32)}.${tokens.hex(32)}`,
+      }),
       options,
     );
   }
@@ -346,6 +353,8 @@ export class KeeperWorld {
       now: this.#clock.now,
       // A busy refresh function is waited for, not timed: the runs in progress finish first.
       sleep: () => this.#waitForRuns(),
+      // Simulated calls take no time, so no wait can outlast a deadline: no real timer is started.
+      timer: () => () => {},
       fetch: this.#apiTransport,
     });
   }
@@ -601,7 +610,6 @@ export class KeeperWorld {
           state.heldAnswer = undefined;
           // The operator acts while this answer is on its way back; its change waits for this run's lease.
           if (held) this.#overlapping.push(held());
-          await new Promise((resolve) => setImmediate(resolve));
           return response;
         },
       }),
@@ -643,7 +651,6 @@ export class KeeperWorld {
     this.sandbox.injectFaults(fault);
   }
 
-  /** A second of a consumer's wait is longer than a run: every run in progress finishes first. */
   /** What a connect or disconnect works with; it waits for a lease by letting the runs under way finish. */
   #operatorDependencies(container: FunctionContainer) {
     return {
@@ -661,9 +668,15 @@ export class KeeperWorld {
     return `lease-${Math.floor(this.#claimIds.next() * 2 ** 32).toString(16)}`;
   }
 
+  /**
+   * A second of a consumer's wait is longer than a run: every run in progress finishes first. With none
+   * in progress (another container's claim answered 'in-progress'), the others in flight move on for a
+   * while. Only microtasks, never a real timer: a timer's turn would depend on when pending real I/O
+   * completes, so the machine's load would order simulated events.
+   */
   async #waitForRuns(): Promise<void> {
     if (this.#running.size > 0) await Promise.all(this.#running);
-    else await new Promise((resolve) => setImmediate(resolve));
+    else for (let turn = 0; turn < IDLE_WAIT_TURNS; turn += 1) await Promise.resolve();
   }
 }
 

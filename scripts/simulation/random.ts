@@ -31,6 +31,16 @@ export class SeededRandom {
     return items[Math.floor(this.next() * items.length)] ?? items[0];
   }
 
+  /** `length` lower-case hexadecimal digits. */
+  hex(length: number): string {
+    let digits = '';
+    while (digits.length < length) {
+      const word = Math.floor(this.next() * 2 ** 32);
+      digits += word.toString(16).padStart(8, '0');
+    }
+    return digits.slice(0, length);
+  }
+
   /** An independent stream, so adding draws to one part of a scenario does not reshuffle the others. */
   fork(label: string): SeededRandom {
     let hash = this.seed ^ 0x9e3779b9;

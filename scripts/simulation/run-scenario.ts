@@ -4,6 +4,7 @@ import { EventQueue } from './event-queue.js';
 import { type DeliveryCounts, EventBridgeModel } from './eventbridge-model.js';
 import { KeeperWorld } from './keeper-world.js';
 import { SeededRandom } from './random.js';
+import { RealAsyncWatch } from './real-async-watch.js';
 import { type ScenarioFigures, summarise } from './scenario-figures.js';
 import { ScenarioRecorder } from './scenario-recorder.js';
 import { faultSource, SCENARIOS, type ScenarioName } from './scenarios.js';
@@ -76,6 +77,9 @@ export async function runScenario(
       reclaimRandom.between(...(scenario.refreshIdleReclaimMs ?? REFRESH_CONTAINER_IDLE_RECLAIM_MS)),
     reservedConcurrency,
   });
+  // Started after the world: loading modules there is real I/O, and belongs before the first event.
+  const watch = new RealAsyncWatch();
+  watch.start();
   try {
     const queue = new EventQueue();
     const eventBridge = new EventBridgeModel(world, queue, clock, random.fork('eventbridge'));
@@ -87,6 +91,7 @@ export async function runScenario(
     const endMs = START_MS + days * DAY_MS;
 
     await world.exchange();
+    watch.check('The first connect');
     connected = true;
     eventBridge.start();
     fleet.start(queue, START_MS + MINUTE_MS);
@@ -110,6 +115,7 @@ export async function runScenario(
       if (!event) break;
       clock.advanceTo(event.at);
       await event.run();
+      watch.check(`The event "${event.label}" at ${new Date(event.at).toISOString()}`);
       recorder.afterEvent();
     }
     clock.advanceTo(endMs);
@@ -128,6 +134,7 @@ export async function runScenario(
       },
     );
   } finally {
+    watch.stop();
     await world.close();
   }
 }

@@ -71,6 +71,7 @@ export class TokenLedger {
   constructor(
     private readonly now: () => number,
     private readonly accessTokenLifetimeMs: number,
+    private readonly newToken: () => string = zohoStyleToken,
   ) {}
 
   registerClient(clientId: string, clientSecret: string): void {
@@ -81,7 +82,7 @@ export class TokenLedger {
     if (!this.clients.has(clientId)) {
       throw new Error(`Sandbox: register client ${clientId} before issuing grant codes for it.`);
     }
-    const code = zohoStyleToken();
+    const code = this.newToken();
     this.grantCodes.set(code, { clientId, scope, expiresAt: this.now() + ttlSeconds * 1000 });
     return code;
   }
@@ -95,7 +96,7 @@ export class TokenLedger {
     this.grantCodes.delete(code);
     if (this.now() >= grant.expiresAt) return { kind: 'error', error: 'invalid_code' };
 
-    const refreshToken = zohoStyleToken();
+    const refreshToken = this.newToken();
     this.refreshTokens.set(refreshToken, {
       clientId,
       scope: grant.scope,
@@ -180,7 +181,7 @@ export class TokenLedger {
       const oldest = record.activeAccessTokens.shift();
       if (oldest) this.accessTokens.delete(oldest);
     }
-    const accessToken = zohoStyleToken();
+    const accessToken = this.newToken();
     this.accessTokens.set(accessToken, { refreshToken, expiresAt: now + this.accessTokenLifetimeMs });
     record.activeAccessTokens.push(accessToken);
     record.mintsInWindow += 1;

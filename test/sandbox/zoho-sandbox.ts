@@ -40,6 +40,11 @@ export interface SandboxOptions {
   apiDomain?: string;
   /** Over HTTP, how long a held request ('hang', 'lost-answer') waits before it is dropped. @default 30000 */
   hangMs?: number;
+  /**
+   * Makes each grant code, refresh token and access token, e.g. from a seeded generator so that a
+   * simulation replays the same tokens. @default random, in Zoho's `1000.<hex>.<hex>` shape
+   */
+  newToken?: () => string;
 }
 
 export interface SandboxStats {
@@ -109,6 +114,7 @@ export class ZohoSandbox {
     this.ledger = new TokenLedger(
       options.now ?? Date.now,
       (options.accessTokenLifetimeSeconds ?? 3600) * 1000,
+      options.newToken,
     );
     this.apiDomain = options.apiDomain ?? url;
   }
