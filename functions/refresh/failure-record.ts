@@ -80,7 +80,7 @@ export function heldBackError(fields: ConnectionFields): Error {
   if (fields.last_failure_error === 'InvalidClientError') {
     return new InvalidClientError(
       `Zoho refused the stored client id and secret moments ago; the next try is at ${until}. Check that the ` +
-        'Self Client still exists in the Zoho API Console of this data centre, then connect again (npm run connect).',
+        'Self Client still exists in the Zoho API Console of this data centre, then connect again (npx zoho-token-keeper connect).',
     );
   }
   return new ZohoUnavailableError(

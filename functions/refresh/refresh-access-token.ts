@@ -181,7 +181,7 @@ function notRefreshable(record: TokenRecord, force: boolean, state: ConnectionSt
     throw new RefreshTokenRevokedError(
       `Zoho answered${record.fields.state_since ? ` at ${record.fields.state_since}` : ''} that the stored refresh ` +
         'token is revoked or deleted; no call is made with it again. Generate a new grant code in the Zoho API ' +
-        'Console and exchange it (npm run connect).',
+        'Console and exchange it (npx zoho-token-keeper connect).',
     );
   }
   throw new NotConnectedError(
