@@ -1,8 +1,10 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // The test apps' own tests run under Jest, in the apps the install test makes.
+    exclude: [...configDefaults.exclude, 'test/package/app/**', 'test/package/classic-app/**'],
     globalSetup: ['test/global-setup.ts', 'test/dynalite-setup.ts'],
     // Synth and bundling tests are CPU-bound; two workers match the two-core machines CI runs on.
     maxWorkers: 2,

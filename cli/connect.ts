@@ -11,7 +11,7 @@ import { type AdviceContext, adviceFor } from './lib/contract-advice.js';
 import { type ExchangeRequest, requestExchange, requestStatus } from './lib/exchange-function.js';
 import { EXIT_CODES, type ExitCode } from './lib/exit-codes.js';
 import type { ExchangeAnswer } from './lib/function-answers.js';
-import { type CliIo, isMainModule, terminalIo } from './lib/io.js';
+import { type CliIo, runIfMain } from './lib/io.js';
 import { apiConsole, describeDataCentre, describeExpiry, describeTarget, fieldLines } from './lib/output.js';
 
 export const GRANT_CODE_ENV = 'ZOHO_GRANT_CODE';
@@ -19,7 +19,7 @@ export const GRANT_CODE_ENV = 'ZOHO_GRANT_CODE';
 const OPTIONS = { ...TARGET_OPTIONS, code: { type: 'string' } } as const;
 
 const USAGE = [
-  'Usage: npm run connect -- --code <grant code> [--connection NAME] [--region R] [--profile P]',
+  'Usage: npx zoho-token-keeper connect --code <grant code> [--connection NAME] [--region R] [--profile P]',
   '',
   'Exchanges a Zoho Self Client grant code (API Console > Self Client > Generate Code) for tokens, through',
   "the connection's exchange function. On a reconnect the function revokes the replaced refresh token.",
@@ -44,7 +44,7 @@ const REPLACED: Readonly<Record<ReplacedRefreshToken, string>> = {
   'revoke-failed': 'NOT revoked: Zoho could not be reached',
 };
 
-/** `npm run connect`: returns the exit code (see lib/exit-codes.ts). */
+/** `npx zoho-token-keeper connect`: returns the exit code (see lib/exit-codes.ts). */
 export async function run(
   argv: readonly string[],
   io: CliIo,
@@ -170,6 +170,4 @@ async function askForCode(io: CliIo, accountsUrl: string | undefined): Promise<s
   return code;
 }
 
-if (isMainModule(import.meta.url)) {
-  process.exitCode = await run(process.argv.slice(2), terminalIo());
-}
+runIfMain(import.meta.url, run);

@@ -7,13 +7,13 @@ import { type Connection, connectionOf } from './lib/connection.js';
 import { adviceFor } from './lib/contract-advice.js';
 import { requestDisconnect, requestStatus } from './lib/exchange-function.js';
 import { EXIT_CODES, type ExitCode } from './lib/exit-codes.js';
-import { type CliIo, isMainModule, terminalIo } from './lib/io.js';
+import { type CliIo, runIfMain } from './lib/io.js';
 import { apiConsole, describeTarget } from './lib/output.js';
 
 const OPTIONS = { ...TARGET_OPTIONS, yes: { type: 'boolean', short: 'y' } } as const;
 
 const USAGE = [
-  'Usage: npm run disconnect [-- --connection NAME] [--region R] [--profile P] [--yes]',
+  'Usage: npx zoho-token-keeper disconnect [--connection NAME] [--region R] [--profile P] [--yes]',
   '',
   "Has the connection's exchange function revoke the refresh token at Zoho, clear the stored tokens",
   '(the client id and secret are kept, so a later connect needs only a grant code) and cancel any pending',
@@ -31,7 +31,7 @@ const REVOCATION: Readonly<Record<DisconnectResult['refresh_token'], string>> = 
   'none-stored': 'No refresh token was stored: nothing to revoke at Zoho.',
 };
 
-/** `npm run disconnect`: returns the exit code (see lib/exit-codes.ts). */
+/** `npx zoho-token-keeper disconnect`: returns the exit code (see lib/exit-codes.ts). */
 export async function run(
   argv: readonly string[],
   io: CliIo,
@@ -93,6 +93,4 @@ async function confirm(io: CliIo, target: Target): Promise<void> {
   }
 }
 
-if (isMainModule(import.meta.url)) {
-  process.exitCode = await run(process.argv.slice(2), terminalIo());
-}
+runIfMain(import.meta.url, run);

@@ -4,14 +4,14 @@ import { runCommand } from './lib/command.js';
 import { connectionOf } from './lib/connection.js';
 import { EXIT_CODES, type ExitCode } from './lib/exit-codes.js';
 import type { Health } from './lib/health.js';
-import { type CliIo, isMainModule, terminalIo } from './lib/io.js';
+import { type CliIo, runIfMain } from './lib/io.js';
 import { describeAge, describeExpiry, fieldLines } from './lib/output.js';
 import { gatherStatus, type StatusReport } from './lib/status-report.js';
 
 const OPTIONS = { ...TARGET_OPTIONS, json: { type: 'boolean' } } as const;
 
 const USAGE = [
-  'Usage: npm run status [-- --connection NAME] [--region R] [--profile P] [--json]',
+  'Usage: npx zoho-token-keeper status [--connection NAME] [--region R] [--profile P] [--json]',
   '',
   'Shows whether the connection is connected and healthy, and what to do when it is not. It asks the',
   "connection's exchange function, and never shows a token or a secret.",
@@ -29,7 +29,7 @@ const EXIT_OF_HEALTH: Readonly<Record<Health, ExitCode>> = {
   'needs-attention': EXIT_CODES.needsAttention,
 };
 
-/** `npm run status`: returns the exit code (see lib/exit-codes.ts). */
+/** `npx zoho-token-keeper status`: returns the exit code (see lib/exit-codes.ts). */
 export async function run(
   argv: readonly string[],
   io: CliIo,
@@ -102,6 +102,4 @@ function describeState(report: StatusReport, now: Date): string {
   }
 }
 
-if (isMainModule(import.meta.url)) {
-  process.exitCode = await run(process.argv.slice(2), terminalIo());
-}
+runIfMain(import.meta.url, run);

@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 /**
  * `npx zoho-token-keeper status|connect|disconnect [options]`: the operator commands of an
- * installed package, the same as `npm run status` etc. in a checkout.
+ * installed package (`npm run status` etc. in a checkout of this repository).
  */
 import type { ExitCode } from './lib/exit-codes.js';
 import { EXIT_CODES } from './lib/exit-codes.js';
-import { type CliIo, isMainModule, terminalIo } from './lib/io.js';
+import { type CliIo, runIfMain } from './lib/io.js';
 
 type Command = (argv: readonly string[], io: CliIo) => Promise<ExitCode>;
 
@@ -39,6 +39,4 @@ export async function main(argv: readonly string[], io: CliIo): Promise<ExitCode
   return (await load())(rest, io);
 }
 
-if (isMainModule(import.meta.url)) {
-  process.exitCode = await main(process.argv.slice(2), terminalIo());
-}
+runIfMain(import.meta.url, main);

@@ -125,7 +125,7 @@ export class ConnectionMonitoring extends Construct {
         alarmDescription:
           'Zoho said the refresh token is revoked or deleted (RefreshTokenRevokedError): no refresh can succeed ' +
           'and no run calls Zoho with that token again. Generate a new grant code in the Zoho API Console and ' +
-          'run npm run connect. The alarm clears within an hour of the reconnect.',
+          'run npx zoho-token-keeper connect. The alarm clears within an hour of the reconnect.',
         // Published by every run once a connection was ever made; Maximum over an hour, which always
         // holds a scheduled run, so one run that saw the state is enough.
         metric: metric(METRICS.needsReconnect, cloudwatch.Stats.MAXIMUM, oneHour),
@@ -139,7 +139,7 @@ export class ConnectionMonitoring extends Construct {
         alarmDescription:
           `Refresh runs happened while connected, but none ended with a fresh Zoho access token for ` +
           `${stalePeriod.toMinutes()} minutes. The refresh function log has the error of each failed run; ` +
-          'npm run status shows the token expiry. Quiet while nothing is connected (before the first ' +
+          'npx zoho-token-keeper status shows the token expiry. Quiet while nothing is connected (before the first ' +
           'exchange, after a disconnect): runs publish no token life then. A revoked refresh token raises ' +
           'needs-reconnect; a refresh function that does not run at all raises refresh-errors, ' +
           'refresh-throttles or schedule-dead-letters.',

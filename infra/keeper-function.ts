@@ -81,7 +81,7 @@ function assetDirectory(name: KeeperFunctionName): string {
   if (!existsSync(join(directory, FUNCTION_BUNDLE.file))) {
     throw new Error(
       `The ${name} function's bundle is missing from ${directory}. In a checkout of zoho-token-keeper, run ` +
-        '`npm run build:assets` (cdk synth and the tests do this themselves); an installed package ships it.',
+        '`npm run build:assets` (`npx cdk synth` and the tests do this themselves); an installed package ships it.',
     );
   }
   return directory;

@@ -1,4 +1,4 @@
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
@@ -6,6 +6,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { DEFAULT_SCHEDULE_GROUP } from '../functions/lib/environment.js';
 import { followUpScheduleName } from '../functions/lib/schedule/schedule-names.js';
+import { acknowledge } from './acknowledge.js';
 
 export interface ScheduledRefreshProps {
   readonly scheduleName: string;
@@ -41,7 +42,7 @@ export class ScheduledRefresh extends Construct {
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
-    Validations.of(this.deadLetterQueue).acknowledge({
+    acknowledge(this.deadLetterQueue, {
       id: 'AwsSolutions-SQS3',
       reason: 'This queue is itself the dead-letter queue of the refresh schedule.',
     });

@@ -1,12 +1,4 @@
-import {
-  DefaultStackSynthesizer,
-  Duration,
-  Fn,
-  RemovalPolicy,
-  SecretValue,
-  Stack,
-  Validations,
-} from 'aws-cdk-lib';
+import { DefaultStackSynthesizer, Duration, Fn, RemovalPolicy, SecretValue, Stack } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -22,6 +14,7 @@ import { Construct } from 'constructs';
 import type { DataCentreId } from '../functions/lib/data-centres.js';
 import { DEFAULT_EVENT_BUS, DEFAULT_SCHEDULE_GROUP, ENV } from '../functions/lib/environment.js';
 import { METRIC_NAMESPACE } from '../functions/lib/metric-names.js';
+import { acknowledge } from './acknowledge.js';
 import { type ConnectionAlarms, ConnectionMonitoring } from './connection-monitoring.js';
 import {
   type ConnectionNames,
@@ -409,7 +402,7 @@ export class ZohoConnection extends Construct {
       encryptionKey: options.props.encryptionKey,
       removalPolicy: options.props.removalPolicy ?? DEFAULTS.removalPolicy,
     });
-    Validations.of(secret).acknowledge({
+    acknowledge(secret, {
       id: 'AwsSolutions-SMG4',
       reason:
         'Zoho tokens cannot be rotated by Secrets Manager; the refresh function renews the access token.',
@@ -523,7 +516,7 @@ export class ZohoConnection extends Construct {
       enforceSSL: true,
     });
     topic.addSubscription(new subscriptions.EmailSubscription(alarmEmail));
-    Validations.of(topic).acknowledge({
+    acknowledge(topic, {
       id: 'AwsSolutions-SNS2',
       reason:
         'Alarm notifications carry no secret, and CloudWatch cannot publish to a topic under the AWS-managed SNS key.',
@@ -560,8 +553,8 @@ const CREDENTIALS_WRITE_ACTIONS = [
 function cloudFormationExecutionRoleArn(stack: Stack): string | undefined {
   const synthesizer = stack.synthesizer;
   if (!(synthesizer instanceof DefaultStackSynthesizer)) return undefined;
-  const arn = synthesizer.cloudFormationExecutionRole;
-  return arn === undefined ? undefined : Fn.sub(arn);
+  // The getter every aws-cdk-lib of the peer range has; the stack bound its synthesizer already.
+  return Fn.sub(synthesizer.cloudFormationExecutionRoleArn);
 }
 
 function assertRefreshRate(rate: Duration): void {

@@ -1,5 +1,6 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { EXAMPLE_GRANT_CODE } from '../functions/exchange/exchange-event.js';
 import { OPTIONAL_STACK_OUTPUT_KEYS, STACK_OUTPUT_KEYS } from './connection-names.js';
 import { ZohoConnection, type ZohoConnectionProps } from './zoho-connection.js';
 
@@ -48,8 +49,8 @@ export class ZohoTokenKeeperStack extends Stack {
     output(
       'exchangeCommand',
       `aws lambda invoke --function-name ${exchangeName} --cli-binary-format raw-in-base64-out ` +
-        `--payload '{"code":"PASTE_GRANT_CODE"}' /dev/stdout`,
-      'Replace PASTE_GRANT_CODE with a grant code from the Zoho API Console, then run it',
+        `--payload '{"code":"${EXAMPLE_GRANT_CODE}"}' /dev/stdout`,
+      `Replace ${EXAMPLE_GRANT_CODE} with a grant code from the Zoho API Console (Self Client > Generate Code), then run it`,
     );
     if (connection.exampleConsumerFunction) {
       output(

@@ -1,7 +1,7 @@
 /**
  * `npm run build:assets`: bundles each of the keeper's functions into `assets/<function>/index.mjs`
  * (+ source map), which the construct deploys with `lambda.Code.fromAsset`. Run by the package build
- * (so an installed package needs no bundler), by this repository's CDK app before it synthesises,
+ * (so an installed package needs no bundler), by `cdk synth` (cdk.json) before it runs this repository's app,
  * and once before the tests.
  */
 import { rm } from 'node:fs/promises';

@@ -116,8 +116,10 @@ function checkedConnectionName(name: string): string {
   return name;
 }
 
-/** A command line to copy, e.g. `npm run connect -- --code <new code> --connection crm-eu`. */
-export function commandLine(script: string, target: Target, extra: readonly string[] = []): string {
-  const args = [...extra, ...target.flags];
-  return args.length === 0 ? `npm run ${script}` : `npm run ${script} -- ${args.join(' ')}`;
+/** The installed command, as a user types it in their own app. */
+export const COMMAND_NAME = 'npx zoho-token-keeper';
+
+/** A command line to copy, e.g. `npx zoho-token-keeper connect --code <new code> --connection crm-eu`. */
+export function commandLine(command: string, target: Target, extra: readonly string[] = []): string {
+  return [COMMAND_NAME, command, ...extra, ...target.flags].join(' ');
 }

@@ -2,6 +2,7 @@ import { existsSync, realpathSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
+import type { ExitCode } from './exit-codes.js';
 
 export interface PromptOptions {
   /** Hide what is typed: for grant codes and client secrets. */
@@ -88,4 +89,21 @@ export function isMainModule(importMetaUrl: string): boolean {
   // npm runs a package's bin through a symlink in node_modules/.bin.
   const resolved = existsSync(script) ? realpathSync(script) : script;
   return importMetaUrl === pathToFileURL(resolved).href;
+}
+
+/**
+ * Runs `command` with the process's arguments and terminal when this module is the script node was
+ * started with. Without a top-level await, so that the command also runs compiled to CommonJS.
+ */
+export function runIfMain(
+  importMetaUrl: string,
+  command: (argv: readonly string[], io: CliIo) => Promise<ExitCode>,
+): void {
+  if (!isMainModule(importMetaUrl)) return;
+  // The SDK's notice that Node 20 support ends in 2027 is for the operator's Node, not for this
+  // command's output: nine lines before every answer. Set before the first client is created.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  void command(process.argv.slice(2), terminalIo()).then((code) => {
+    process.exitCode = code;
+  });
 }

@@ -3,15 +3,15 @@
  * access token and call Zoho with it.
  * @module zoho-token-keeper/consumer
  */
+
+export type { DeadlineAdvice } from './consumer-errors.js';
 export {
   RefreshFunctionError,
   ZohoTokenDeadlineError,
   ZohoTokenExpiredError,
   ZohoTokenRejectedError,
 } from './consumer-errors.js';
-export type { DeadlineAdvice } from './consumer-errors.js';
 export type { DeadlineSource, StartTimer } from './deadline.js';
 export { isInvalidTokenAnswer } from './invalid-token-answer.js';
 export type { ZohoAccessToken } from './zoho-access-token.js';
-export { type ZohoContext, type ZohoTokenMiddlewareOptions, zohoToken } from './zoho-token-middleware.js';
 export { ZohoTokenReader, type ZohoTokenReaderOptions } from './zoho-token-reader.js';

@@ -1,5 +1,5 @@
 import middy from '@middy/core';
-import { type ZohoContext, zohoToken } from '../consumer/index.js';
+import { type ZohoContext, zohoToken } from '../middy/index.js';
 
 export interface CurrentUser {
   readonly id?: string;

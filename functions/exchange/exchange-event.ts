@@ -17,6 +17,10 @@ const OPERATOR_KEYS = ['status', 'disconnect'] as const;
 // ("1000.<hex>.<hex>", "1000.<ID>"). Anything else is a paste mistake and is refused before Zoho
 // is called, which would otherwise burn one of the client's grant-code attempts.
 const GRANT_CODE = /^\d{3,6}\.[0-9a-z]{16,128}\.[0-9a-z]{16,128}$/i;
+const GRANT_CODE_RULE =
+  'a number such as 1000, a dot, 16 to 128 letters or digits, a dot and 16 to 128 letters or digits';
+/** A made-up code of the real shape (Zoho's are 1000.<32 hex>.<32 hex>), for examples and placeholders. */
+export const EXAMPLE_GRANT_CODE = '1000.1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d.7e8f9a0b1c2d3e4f5a6b7c8d9e0f1a2b';
 const CLIENT_ID = /^\d{3,6}\.[0-9a-z]{8,128}$/i;
 const CLIENT_SECRET = /^[0-9a-z]{16,128}$/i;
 
@@ -27,7 +31,7 @@ const CLIENT_SECRET = /^[0-9a-z]{16,128}$/i;
 export function parseExchangeEvent(event: unknown): ExchangeEvent {
   if (event === null || typeof event !== 'object' || Array.isArray(event)) {
     throw new InvalidEventError(
-      'The exchange event must be a JSON object such as {"code": "1000.abc...def"}, with the grant code from the Zoho API Console.',
+      `The exchange event must be a JSON object such as {"code": "${EXAMPLE_GRANT_CODE}"}, with the grant code from the Zoho API Console.`,
     );
   }
   const record = event as Record<string, unknown>;
@@ -48,7 +52,7 @@ export function parseExchangeEvent(event: unknown): ExchangeEvent {
   }
   if (!GRANT_CODE.test(code)) {
     throw new InvalidEventError(
-      'The "code" does not look like a Zoho grant code (three dot-separated parts, e.g. 1000.<letters and digits>.<letters and digits>). ' +
+      `The "code" does not look like a Zoho grant code: one is ${GRANT_CODE_RULE}, e.g. ${EXAMPLE_GRANT_CODE}. ` +
         'Copy the whole code from the Zoho API Console; a client id, client secret or refresh token is not a grant code.',
     );
   }

@@ -228,7 +228,7 @@ describe('Lambda Invoke errors', () => {
     expect(await connect(['--code', GRANT_CODE], io, clients(SHORT))).toBe(EXIT_CODES.serviceError);
     const err = io.err.join('\n');
     expect(err).toContain('Error: No answer from AWS Lambda in eu-west-1 within 0.3 s');
-    expect(err).toContain('Run npm run status to see whether the exchange went through.');
+    expect(err).toContain('Run npx zoho-token-keeper status to see whether the exchange went through.');
     expectNoSecret(io);
   });
 

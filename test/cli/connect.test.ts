@@ -45,7 +45,7 @@ describe('connect: arguments', () => {
 
     expect(exitCode).toBe(EXIT_CODES.userError);
     expect(io.err.join('\n')).toContain('No grant code: pass --code CODE or set ZOHO_GRANT_CODE.');
-    expect(io.err.join('\n')).toContain('Usage: npm run connect -- --code <grant code>');
+    expect(io.err.join('\n')).toContain('Usage: npx zoho-token-keeper connect --code <grant code>');
     expect(deployment.lambda.calls()).toHaveLength(0);
   });
 
@@ -78,7 +78,7 @@ describe('connect: arguments', () => {
       'Error: The --stack option is gone: the commands find a connection by its name, in whatever stack it is ' +
         'deployed. Pass --connection NAME (the connectionName it was deployed with).',
     );
-    expect(io.err.join('\n')).toContain('Usage: npm run connect');
+    expect(io.err.join('\n')).toContain('Usage: npx zoho-token-keeper connect');
     expect(deployment.lambda.calls()).toHaveLength(0);
   });
 
@@ -95,7 +95,7 @@ describe('connect: arguments', () => {
     const io = fakeIo();
 
     expect(await connect(['--help'], io)).toBe(EXIT_CODES.ok);
-    expect(io.out[0]).toContain('Usage: npm run connect');
+    expect(io.out[0]).toContain('Usage: npx zoho-token-keeper connect');
   });
 });
 
@@ -124,7 +124,7 @@ describe('connect: client and code', () => {
       `  Client:           the stored client id and secret (${CLIENT_ID})`,
       '  Refresh schedule: ENABLED, rate(50 minutes)',
       'Consumers granted read on zoho-token-keeper/default/access-token can now use the access token.',
-      'Check on it at any time: npm run status',
+      'Check on it at any time: npx zoho-token-keeper status',
     ]);
     expect(io.prompts).toEqual([]);
     expectNoSecret(io);
@@ -270,7 +270,7 @@ describe('connect: failures of the exchange function', () => {
         'codes are single-use',
         'https://api-console.zoho.eu',
         'Self Client > Generate Code',
-        'npm run connect -- --code <new code>',
+        'npx zoho-token-keeper connect --code <new code>',
       ],
     },
     {
@@ -278,7 +278,7 @@ describe('connect: failures of the exchange function', () => {
       exitCode: EXIT_CODES.userError,
       expected: [
         'Self Client > Client Secret',
-        'ZOHO_CLIENT_ID=<client id> ZOHO_CLIENT_SECRET=<client secret> npm run connect',
+        'ZOHO_CLIENT_ID=<client id> ZOHO_CLIENT_SECRET=<client secret> npx zoho-token-keeper connect',
         'This connection was deployed for Europe (https://accounts.zoho.eu)',
         'npx cdk deploy -c dataCenter=<us|eu|in|au|jp|ca|sa|uk|cn|ae> -c connectionName=default',
       ],
@@ -314,7 +314,7 @@ describe('connect: failures of the exchange function', () => {
       expected: [
         'failed unexpectedly (Sandbox.Timedout)',
         'aws logs tail /zoho-token-keeper/default/exchange',
-        'npm run status',
+        'npx zoho-token-keeper status',
       ],
     },
   ] as const;
@@ -408,7 +408,7 @@ describe('connect: AWS side', () => {
     expect(await connect(['--code', GRANT_CODE], io)).toBe(EXIT_CODES.serviceError);
     const err = io.err.join('\n');
     expect(err).toContain('invoke the exchange function');
-    expect(err).toContain('npm run status to see whether the exchange went through');
+    expect(err).toContain('npx zoho-token-keeper status to see whether the exchange went through');
   });
 
   it('GIVEN --region and --profile WHEN the clients are built THEN every client gets them, Lambda makes one attempt, and there is no secret or schedule client', async () => {

@@ -43,7 +43,7 @@ describe('disconnect: confirmation', () => {
     expect(io.err[0]).toBe(
       'Error: Refusing to disconnect without confirmation: there is no terminal to ask.',
     );
-    expect(io.err.join('\n')).toContain('npm run disconnect -- --yes');
+    expect(io.err.join('\n')).toContain('npx zoho-token-keeper disconnect --yes');
     expect(deployment.lambda.calls()).toHaveLength(0);
     expectNothingChanged();
   });
@@ -88,7 +88,7 @@ describe('disconnect: through the exchange function', () => {
       'Disconnected. Readers of the access token now get NotConnectedError until you connect again.',
       `The refresh schedule ${SCHEDULE_NAME} stays enabled: its runs make no Zoho call while not connected.`,
       'To reconnect, generate a grant code in the API Console of the Europe data centre, https://api-console.zoho.eu ' +
-        '(Self Client > Generate Code) and run npm run connect -- --code <grant code> (the client id and secret were kept: only a code is needed).',
+        '(Self Client > Generate Code) and run npx zoho-token-keeper connect --code <grant code> (the client id and secret were kept: only a code is needed).',
     ]);
     expect(deployment.exchangeFunction.connection).toEqual({
       state: 'not-connected',
@@ -132,7 +132,7 @@ describe('disconnect: through the exchange function', () => {
       'Details from the exchange function: Zoho did not answer the revocation; nothing was changed.',
       'What to do:',
       '  1. Check https://status.zoho.com and wait a few minutes.',
-      '  2. Then run npm run disconnect again.',
+      '  2. Then run npx zoho-token-keeper disconnect again.',
     ]);
     expect(io.out.join('\n')).not.toContain('Disconnected');
     expectNothingChanged();
@@ -173,7 +173,7 @@ describe('disconnect: through the exchange function', () => {
     expect(err).toContain('Error: The exchange function could not disconnect (Sandbox.Timedout).');
     expect(err).toContain('aws logs tail /zoho-token-keeper/default/exchange --since 15m');
     expect(err).toContain(
-      'Run npm run status to see whether it disconnected; disconnecting again is harmless.',
+      'Run npx zoho-token-keeper status to see whether it disconnected; disconnecting again is harmless.',
     );
   });
 
@@ -191,7 +191,7 @@ describe('disconnect: through the exchange function', () => {
 
     expect(await disconnect(['--yes'], io)).toBe(EXIT_CODES.serviceError);
     expect(io.err.join('\n')).toContain(
-      'Run npm run status to see whether it disconnected; running disconnect again is harmless.',
+      'Run npx zoho-token-keeper status to see whether it disconnected; running disconnect again is harmless.',
     );
     expect(deployment.lambda.commandCalls(InvokeCommand)).toHaveLength(2);
   });

@@ -79,7 +79,7 @@ describe('status: connection states', () => {
     expect(out).toMatch(/Client: +not stored/);
     expect(out).toContain(
       '1. Not connected: generate a grant code in the API Console of the Europe data centre, https://api-console.zoho.eu (Self Client > ' +
-        'Generate Code) and run npm run connect -- --code <grant code>. No client id and secret are stored yet',
+        'Generate Code) and run npx zoho-token-keeper connect --code <grant code>. No client id and secret are stored yet',
     );
     expect(out).not.toContain('Token expires');
     expectOnlyAStatusRequest(io);
@@ -92,7 +92,7 @@ describe('status: connection states', () => {
     expect(await status([], io)).toBe(EXIT_CODES.userError);
     const out = io.out.join('\n');
     expect(out).toContain(`Client:           ${CLIENT_ID} (id and secret stored)`);
-    expect(out).toContain('npm run connect -- --code <grant code>.');
+    expect(out).toContain('npx zoho-token-keeper connect --code <grant code>.');
     expect(out).not.toContain('No client id and secret are stored yet');
   });
 
@@ -113,7 +113,9 @@ describe('status: connection states', () => {
     expect(out).toContain(
       '1. Zoho no longer accepts the stored refresh token (refresh-token-revoked) since 2026-11-30T08:20:00.000Z',
     );
-    expect(out).toContain('run npm run connect -- --code <grant code> (only a new grant code is needed)');
+    expect(out).toContain(
+      'run npx zoho-token-keeper connect --code <grant code> (only a new grant code is needed)',
+    );
     expectOnlyAStatusRequest(io);
   });
 });
@@ -260,7 +262,7 @@ describe('status: --json', () => {
       state_reason: 'refresh-token-revoked',
       last_failure: { at: '2026-11-30T08:20:00.000Z', error: 'RefreshTokenRevokedError' },
     });
-    expect(report.actions[0]).toContain('npm run connect -- --code <grant code>');
+    expect(report.actions[0]).toContain('npx zoho-token-keeper connect --code <grant code>');
   });
 });
 
@@ -279,7 +281,7 @@ describe('status: failures', () => {
       'Details from the exchange function: The exchange event has unknown field(s) status; allowed are code, client_id and client_secret.',
       'What to do:',
       '  1. Deploy this version: npx cdk deploy -c dataCenter=<data centre> -c connectionName=default',
-      '  2. Then run npm run status again.',
+      '  2. Then run npx zoho-token-keeper status again.',
     ]);
     expect(io.out).toEqual([]);
   });

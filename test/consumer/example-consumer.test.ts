@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { ZohoContext } from '../../functions/consumer/index.js';
+import type { ZohoContext } from '../../functions/middy/index.js';
 import { ConsumerWorld, REFRESH_FUNCTION_NAME, SECRET_IDS } from './consumer-world.js';
 import { lambdaContext } from './lambda-context.js';
 

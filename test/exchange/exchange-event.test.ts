@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseExchangeEvent } from '../../functions/exchange/exchange-event.js';
+import { EXAMPLE_GRANT_CODE, parseExchangeEvent } from '../../functions/exchange/exchange-event.js';
 import { InvalidEventError } from '../../functions/lib/errors.js';
 
 const CODE = '1000.0123456789abcdef0123456789abcdef.fedcba9876543210fedcba9876543210';
@@ -9,6 +9,21 @@ const CLIENT_SECRET = '0123456789abcdef0123456789abcdef0123456789';
 describe('parseExchangeEvent', () => {
   it('accepts a pasted code with surrounding whitespace', () => {
     expect(parseExchangeEvent({ code: `  ${CODE}\n` })).toEqual({ kind: 'connect', code: CODE });
+  });
+
+  it('accepts the example code the docs and the stack output show, so a reader copying its shape is not refused', () => {
+    expect(parseExchangeEvent({ code: EXAMPLE_GRANT_CODE })).toEqual({
+      kind: 'connect',
+      code: EXAMPLE_GRANT_CODE,
+    });
+  });
+
+  it('states the rule a grant code follows when refusing one, without repeating the value', () => {
+    const pasted = '1000.abc.def';
+    expect(() => parseExchangeEvent({ code: pasted })).toThrow(
+      'one is a number such as 1000, a dot, 16 to 128 letters or digits, a dot and 16 to 128 letters or digits',
+    );
+    expect(() => parseExchangeEvent({ code: pasted })).not.toThrow(pasted);
   });
 
   it('accepts client id and secret given together', () => {

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { App, Stack, Token } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { EXAMPLE_GRANT_CODE } from '../../functions/exchange/exchange-event.js';
 import { DATA_CENTRE_IDS } from '../../functions/lib/data-centres.js';
 import { OPTIONAL_STACK_OUTPUT_KEYS, STACK_OUTPUT_KEYS } from '../../infra/connection-names.js';
 import { createKeeperApp, runKeeperApp } from '../../infra/keeper-app.js';
@@ -185,7 +186,7 @@ describe('the CDK app', () => {
           [
             'aws lambda invoke --function-name ',
             exchangeName,
-            ' --cli-binary-format raw-in-base64-out --payload \'{"code":"PASTE_GRANT_CODE"}\' /dev/stdout',
+            ` --cli-binary-format raw-in-base64-out --payload '{"code":"${EXAMPLE_GRANT_CODE}"}' /dev/stdout`,
           ],
         ],
       },

@@ -396,7 +396,7 @@ describe('ZohoConnection with default settings', () => {
         /Quiet while nothing is connected \(before the first exchange/,
       );
       expect(descriptions['token-stale']).not.toMatch(/disabled/);
-      expect(descriptions['needs-reconnect']).toMatch(/new grant code .* npm run connect/);
+      expect(descriptions['needs-reconnect']).toMatch(/new grant code .* npx zoho-token-keeper connect/);
       expect(descriptions['refresh-errors']).toMatch(/crash, a timeout, or a failed cold start/);
       expect(descriptions['refresh-throttles']).toMatch(/reserved concurrency/);
       for (const description of Object.values(descriptions))

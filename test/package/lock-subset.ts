@@ -50,18 +50,21 @@ export function lockedVersion(lock: Lock, name: string): string {
 /**
  * The entries `roots` (top-level names) and `extraDependencies` need, transitively, at the paths they
  * have in `lock`; dependency-type flags are dropped, since the test app's roots are its own.
+ * `aliases` installs a package under another name: `{ typescript: 'typescript-5' }` gives the app,
+ * and every package that depends on `typescript`, this project's `typescript-5` as `typescript`.
  */
 export function lockSubset(
   lock: Lock,
   roots: readonly string[],
   extraDependencies: readonly string[],
+  aliases: Readonly<Record<string, string>> = {},
 ): Record<string, LockEntry> {
   const picked: Record<string, LockEntry> = {};
   const pending: { from: string; name: string; optional: boolean }[] = [...roots, ...extraDependencies].map(
     (name) => ({ from: '', name, optional: false }),
   );
   for (let next = pending.pop(); next; next = pending.pop()) {
-    const path = resolve(lock, next.from, next.name);
+    const path = resolve(lock, next.from, aliases[next.name] ?? next.name);
     if (!path) {
       if (next.optional) continue;
       throw new Error(`${next.name} (needed by ${next.from || 'the test app'}) is not in package-lock.json.`);
@@ -79,5 +82,14 @@ export function lockSubset(
     for (const name of Object.keys(entry.peerDependencies ?? {}))
       pending.push({ from: path, name, optional: optionalPeers.includes(name) });
   }
-  return picked;
+  return Object.fromEntries(Object.entries(picked).map(([path, entry]) => [unaliased(path, aliases), entry]));
+}
+
+function unaliased(path: string, aliases: Readonly<Record<string, string>>): string {
+  for (const [name, alias] of Object.entries(aliases)) {
+    const prefix = `node_modules/${alias}`;
+    if (path === prefix || path.startsWith(`${prefix}/`))
+      return `node_modules/${name}${path.slice(prefix.length)}`;
+  }
+  return path;
 }

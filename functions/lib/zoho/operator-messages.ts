@@ -39,7 +39,7 @@ export function invalidGrantCode(
     `Zoho's accounts server at ${accountsUrl} rejected the grant code (invalid_code): grant codes are single-use, ` +
       'expire a few minutes after they are generated (3 minutes by default), and work only at the accounts server ' +
       `of the data centre they were generated in.${earlier} Generate a new code in ${whereToGenerateACode(accountsUrl)} ` +
-      '(Self Client > Generate Code) and run the exchange again straight away.',
+      '(Self Client > Generate Code) and connect again straight away (npx zoho-token-keeper connect).',
   );
 }
 
@@ -48,7 +48,7 @@ export function refreshTokenRevoked(accountsUrl: string): RefreshTokenRevokedErr
     `Zoho's accounts server at ${accountsUrl} rejected the stored refresh token (invalid_code): it was revoked or ` +
       'deleted (revoked in Zoho, removed from Connected Apps, the Self Client deleted, a password change that ' +
       'terminated API tokens, or 20 newer refresh tokens created for the same client). Generate a new grant code in ' +
-      `${whereToGenerateACode(accountsUrl)} and run the exchange function to reconnect.`,
+      `${whereToGenerateACode(accountsUrl)} and reconnect with it (npx zoho-token-keeper connect).`,
   );
 }
 

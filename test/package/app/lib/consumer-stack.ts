@@ -20,5 +20,12 @@ export class ConsumerStack extends cdk.Stack {
       timeout: cdk.Duration.seconds(60),
     });
     connection.addConsumer(syncJob);
+
+    const middyJob = new NodejsFunction(this, 'MiddyJob', {
+      entry: path.join(__dirname, '..', 'lambda', 'middy-job.mts'),
+      runtime: lambda.Runtime.NODEJS_22_X,
+      timeout: cdk.Duration.seconds(60),
+    });
+    connection.addConsumer(middyJob);
   }
 }

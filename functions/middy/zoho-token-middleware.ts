@@ -1,7 +1,6 @@
-import type { MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
-import type { ZohoAccessToken } from './zoho-access-token.js';
-import { ZohoTokenReader } from './zoho-token-reader.js';
+import type { ZohoAccessToken } from '../consumer/zoho-access-token.js';
+import { ZohoTokenReader } from '../consumer/zoho-token-reader.js';
 
 /** What the middleware adds to the Lambda context. */
 export interface ZohoContext {
@@ -19,23 +18,38 @@ export interface ZohoTokenMiddlewareOptions {
 }
 
 /**
+ * A middy middleware object. Declared here rather than taken from `@middy/core`, so that this
+ * entry's types load without middy installed; middy's `MiddlewareObj` accepts it, and `.use()`
+ * infers the handler's `Context & ZohoContext` from `before`.
+ */
+export interface ZohoTokenMiddleware {
+  readonly name: 'zohoToken';
+  readonly before: (request: { readonly context: Context & ZohoContext }) => Promise<void>;
+}
+
+/**
  * A middy middleware that puts the Zoho access token on `context.zoho` before the handler runs:
  * at most one read per invocation, and usually none, since the reader keeps the token in memory.
  */
-export function zohoToken(
-  options: ZohoTokenMiddlewareOptions = {},
-): MiddlewareObj<unknown, unknown, Error, Context & ZohoContext> {
+export function zohoToken(options: ZohoTokenMiddlewareOptions = {}): ZohoTokenMiddleware {
   const reader = options.reader ?? new ZohoTokenReader();
   const fetch = (path: string, init?: RequestInit) => reader.fetch(path, init);
   return {
     name: 'zohoToken',
-    before: async (request) => {
-      const { context } = request;
+    before: async ({ context }) => {
       // Waits for a busy refresh function never outlast the invocation.
       if (typeof context.getRemainingTimeInMillis === 'function') {
         reader.boundWaitsBy(() => context.getRemainingTimeInMillis());
       }
-      request.context.zoho = { token: await reader.getToken(), fetch };
+      const zoho: ZohoContext['zoho'] = { token: await reader.getToken(), fetch };
+      // Not enumerable: a handler that logs its context (console.log, JSON.stringify, a logger's
+      // addContext) must not write the bearer token into its log.
+      Object.defineProperty(context, 'zoho', {
+        value: zoho,
+        enumerable: false,
+        configurable: true,
+        writable: true,
+      });
     },
   };
 }

@@ -1,9 +1,10 @@
+import { inspect } from 'node:util';
 import middy from '@middy/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type ZohoContext, zohoToken } from '../../functions/consumer/index.js';
 import { NotConnectedError } from '../../functions/lib/errors.js';
-import { ConsumerWorld, USERS_PATH } from './consumer-world.js';
-import { lambdaContext } from './lambda-context.js';
+import { type ZohoContext, zohoToken } from '../../functions/middy/index.js';
+import { ConsumerWorld, USERS_PATH } from '../consumer/consumer-world.js';
+import { lambdaContext } from '../consumer/lambda-context.js';
 
 describe('zohoToken middleware', () => {
   let world: ConsumerWorld;
@@ -33,6 +34,32 @@ describe('zohoToken middleware', () => {
     // THEN each invocation had the stored token, Zoho accepted it, and the secret was read once
     expect(results).toEqual(Array(5).fill({ accessToken: world.storedAccessToken(), status: 200 }));
     expect(reads()).toBe(1);
+  });
+
+  it('keeps the token out of a logged context: JSON.stringify and console.log show no zoho field', async () => {
+    // GIVEN a handler that logs its whole context, as handlers often do
+    world = await ConsumerWorld.start();
+    await world.connect();
+    const { reader } = world.reader();
+    const logged: string[] = [];
+    const handler = middy()
+      .use(zohoToken({ reader }))
+      .handler(async (_event: unknown, context: ZohoContext) => {
+        logged.push(JSON.stringify(context), inspect(context, { depth: 5 }));
+        return context.zoho.token.authorizationHeader;
+      });
+
+    // WHEN it is invoked
+    const header = await handler({}, lambdaContext<ZohoContext>());
+
+    // THEN the handler used the token, and neither log line holds it
+    expect(header).toBe(`Zoho-oauthtoken ${world.storedAccessToken()}`);
+    expect(logged).toHaveLength(2);
+    for (const line of logged) {
+      expect(line).toContain('awsRequestId');
+      expect(line).not.toContain(world.storedAccessToken());
+      expect(line).not.toContain('zoho');
+    }
   });
 
   it('fails the invocation with NotConnectedError before the handler runs when nothing is connected', async () => {
