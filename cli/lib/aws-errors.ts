@@ -98,7 +98,7 @@ export function awsFailure(error: unknown, context: AwsCallContext): CliError {
       EXIT_CODES.userError,
       [
         `Use a profile that has ${context.permission} (--profile), or ask your AWS administrator to grant it ` +
-          '(the README lists what the operator commands need).',
+          '(docs/operating.md, "Permissions", lists what the operator commands need).',
       ],
       `AWS said: ${message}`,
     );

@@ -10,7 +10,7 @@ export interface HealthContext {
   readonly now: Date;
 }
 
-const RUNBOOK = 'the README, "Alarms: runbook"';
+const RUNBOOK = 'docs/operating.md, "Alarms: runbook"';
 
 /**
  * The verdict and, when something is wrong, what the operator should do about each problem.
@@ -78,7 +78,7 @@ function connectedProblems(status: ConnectionStatus, context: HealthContext): st
     const error = status.last_failure_error ?? 'an unnamed error';
     problems.push(
       `The last refresh failed with ${error} (${describeAge(failedAt, context.now)}) and none has succeeded ` +
-        `since.${pause} See ${error} under "Troubleshooting" in the README.`,
+        `since.${pause} See ${error} in docs/troubleshooting.md.`,
     );
   }
   return problems;

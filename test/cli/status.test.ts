@@ -131,7 +131,7 @@ describe('status: needs attention', () => {
     expect(out).toContain('connected, NEEDS ATTENTION');
     expect(out).toContain('Token expires:    2026-11-30T09:00:00.000Z (expired 5 minutes ago)');
     expect(out).toContain('The access token expired 5 minutes ago');
-    expect(out).toContain('the README, "Alarms: runbook"');
+    expect(out).toContain('docs/operating.md, "Alarms: runbook"');
     expect(out).toContain(
       'invoke the connection\'s refresh function (described "Refreshes the Zoho access token (connection default)" ' +
         'in the Lambda console) with {"force": true}; its log is /zoho-token-keeper/default/refresh.',
@@ -205,7 +205,7 @@ describe('status: needs attention', () => {
     const out = io.out.join('\n');
     expect(out).toContain(`  ALARM  ${ALARM_NAMES[0]}`);
     expect(out).toContain(
-      `Alarm ${ALARM_NAMES[0]} is in ALARM. A refresh of the Zoho access token failed. See the README, "Alarms: runbook".`,
+      `Alarm ${ALARM_NAMES[0]} is in ALARM. A refresh of the Zoho access token failed. See docs/operating.md, "Alarms: runbook".`,
     );
   });
 });
