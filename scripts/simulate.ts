@@ -19,6 +19,7 @@ import {
 import { runScenario } from './simulation/run-scenario.js';
 import type { ScenarioFigures } from './simulation/scenario-figures.js';
 import { SCENARIO_NAMES, SCENARIOS, type ScenarioName } from './simulation/scenarios.js';
+import { connectPairTable, rejectedConsumerTable, secretEditTable } from './simulation/write-report.js';
 
 const USAGE = `Usage: npm run simulate [-- --days N] [--seed S] [--scenario NAME ...]
 
@@ -78,6 +79,9 @@ async function main(): Promise<number> {
     ['Reconnect or disconnect during a refresh', overlapTable(all)],
     ['Deploys', deployTable(all)],
     ['Bursts of forced refreshes', burstTable(all)],
+    ['A consumer rejected all day', rejectedConsumerTable(all)],
+    ['The access-token secret edited by an administrator', secretEditTable(all)],
+    ['Two connects at once', connectPairTable(all)],
     ['Targets', targetTable(all)],
   ];
   for (const [title, table] of sections) if (table) console.log(`## ${title}\n\n${table}\n`);

@@ -80,6 +80,8 @@ export interface RunRecord {
    * name of the error the run failed with.
    */
   readonly outcome: string;
+  /** The refresh function's reason for what it did ('due', 'forced', 'secret-replaced', ...), when it answered. */
+  readonly reason?: string;
   /** Requests this run sent to Zoho's token endpoint, retries included. */
   readonly zohoRequests: number;
   readonly accessTokensMinted: number;
@@ -114,7 +116,7 @@ export interface KeeperWorldOptions {
   readonly accountConcurrency?: number;
 }
 
-export type ReaderKind = 'fleet' | 'burst';
+export type ReaderKind = 'fleet' | 'burst' | 'rejected';
 
 /** Most microtask turns a request or answer waits in the transport: enough to reorder concurrent calls. */
 const MAX_TRANSPORT_TURNS = 8;
@@ -527,10 +529,12 @@ export class KeeperWorld {
   ): Promise<T> {
     const before = { zohoRequests: container.state.zohoRequests, mints: container.state.mints };
     let outcome = 'unknown';
+    let reason: string | undefined;
     const run = (async () => {
       try {
         const result = await work();
         outcome = describe(result);
+        reason = reasonOf(result);
         return result;
       } catch (error) {
         outcome = error instanceof Error ? error.name : 'Error';
@@ -556,6 +560,7 @@ export class KeeperWorld {
         source,
         force,
         outcome,
+        ...(reason === undefined ? {} : { reason }),
         zohoRequests: container.state.zohoRequests - before.zohoRequests,
         accessTokensMinted: container.state.mints - before.mints,
       });
@@ -689,6 +694,11 @@ function pushTo(map: Map<string, number[]>, key: string, value: number): void {
 function describeRefresh(outcome: RefreshOutcome): string {
   if (outcome.refreshed) return 'refreshed';
   return outcome.reason === 'recently-refreshed' ? 'skipped' : outcome.reason;
+}
+
+function reasonOf(result: unknown): string | undefined {
+  if (typeof result !== 'object' || result === null || !('reason' in result)) return undefined;
+  return typeof result.reason === 'string' ? result.reason : undefined;
 }
 
 function payloadText(payload: InvokeCommandInput['Payload']): string {

@@ -1,4 +1,5 @@
-import { formatMinutes, type ScenarioFigures } from './scenario-figures.js';
+import { formatMinutes } from './figure-format.js';
+import type { ScenarioFigures } from './scenario-figures.js';
 
 /** A GitHub-flavoured markdown table. */
 export function markdownTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
@@ -22,6 +23,7 @@ export function summaryTable(all: readonly ScenarioFigures[]): string {
       'Access Denied answers',
       'SM writes / hour (avg)',
       'SM writes, max in 10 min',
+      'access-token versions, max in 24 h (cap 72)',
       'refresh tokens lost',
     ],
     all.map((figures) => [
@@ -33,6 +35,7 @@ export function summaryTable(all: readonly ScenarioFigures[]): string {
       String(figures.zoho.accessDeniedAnswers),
       figures.secretsManager.writesPerHour.toFixed(2),
       String(figures.secretsManager.maxWritesInTenMinutes),
+      String(figures.writes.maxAccessTokenVersionsIn24Hours),
       String(figures.refreshTokensLost),
     ]),
   );
@@ -81,6 +84,7 @@ export function disruptionTable(all: readonly ScenarioFigures[]): string | undef
       String(disruption.failedCalls),
       formatMinutes(disruption.storedTokenUnusableMinutes),
       formatMinutes(disruption.recoveryMinutes),
+      String(disruption.accessTokenVersionsInFiveHours),
     ]),
   );
   if (rows.length === 0) return undefined;
@@ -97,6 +101,7 @@ export function disruptionTable(all: readonly ScenarioFigures[]): string | undef
       'failed consumer-minutes (to end + 10 min)',
       'stored token unusable',
       'time to a valid stored token after it ends',
+      'access-token versions in 5 h from the start',
     ],
     rows,
   );

@@ -1,11 +1,21 @@
 import { ACTIVE_ACCESS_TOKENS_PER_REFRESH_TOKEN, MINTS_PER_WINDOW } from '../../test/sandbox/token-ledger.js';
 import type { BurstRecord, FailedCall } from './consumer-fleet.js';
 import type { DeliveryCounts } from './eventbridge-model.js';
+import { countBy, describeCounts, formatMinutes } from './figure-format.js';
 import type { ScenarioRun } from './run-scenario.js';
 import type { OverlapRecord, ZohoDisruption } from './scenario-recorder.js';
 import type { ScenarioName } from './scenarios.js';
 import { HOUR_MS, MINUTE_MS } from './simulated-clock.js';
 import { maxInWindow } from './sliding-window.js';
+import {
+  accessTokenVersionsBetween,
+  describeWrites,
+  judgeWrites,
+  malformedSecretWindows,
+  OUTAGE_VERSION_LIMIT,
+  OUTAGE_VERSION_WINDOW_MS,
+  type WriteFigures,
+} from './write-figures.js';
 
 export const RECOVERY_TARGET_MS = 2 * MINUTE_MS;
 const TEN_MINUTES_MS = 10 * MINUTE_MS;
@@ -31,6 +41,8 @@ export interface DisruptionFigures {
   readonly recoveryMinutes: number | undefined;
   /** From the start to 30 minutes after the end: how long the stored token was one Zoho refused. */
   readonly storedTokenUnusableMinutes: number;
+  /** Access-token versions created in the 5 hours from the start: a failing run writes none. */
+  readonly accessTokenVersionsInFiveHours: number;
 }
 
 export interface RevocationFigures {
@@ -122,6 +134,8 @@ export interface ScenarioFigures {
   /** Bursts moved because the token was younger than the refresh spacing (10 minutes). */
   readonly burstsMoved: number;
   readonly refreshTokensLost: number;
+  /** The access-token secret's versions, and the scenarios that write it from outside the keeper. */
+  readonly writes: WriteFigures;
   readonly targets: readonly TargetResult[];
 }
 
@@ -138,8 +152,13 @@ export function summarise(identity: Identity, run: ScenarioRun): ScenarioFigures
   const hours = (run.endMs - run.startMs) / HOUR_MS;
   const excused = excusedWindows(run);
   const failures = fleet.failures;
-  const excusedFailedCalls = failures.filter((failure) => isWithin(failure.at, excused)).length;
-  const disruptions = recorder.disruptions.map((disruption) => describeDisruption(disruption, failures));
+  // A reader cannot use a malformed value saved by hand: it says so (ConfigError) until a run replaces it.
+  const malformed = malformedSecretWindows(run);
+  const excusedFailedCalls = failures.filter(
+    (failure) =>
+      isWithin(failure.at, excused) || (failure.reason === 'ConfigError' && isWithin(failure.at, malformed)),
+  ).length;
+  const disruptions = recorder.disruptions.map((disruption) => describeDisruption(disruption, failures, run));
   const revocation = describeRevocation(run);
   const refreshToken = world.storedRefreshToken();
   const stats = world.sandbox.stats;
@@ -198,6 +217,7 @@ export function summarise(identity: Identity, run: ScenarioRun): ScenarioFigures
     bursts: bursts.records,
     burstsMoved: bursts.moved,
     refreshTokensLost: refreshToken && world.sandbox.isRefreshTokenActive(refreshToken) ? 0 : 1,
+    writes: describeWrites(run),
   };
   return { ...figures, targets: judge(figures) };
 }
@@ -221,6 +241,12 @@ function judge(figures: Omit<ScenarioFigures, 'targets'>): TargetResult[] {
       label: "A valid token within 2 minutes of Zoho's recovery",
       pass: recoveries.every((minutes) => minutes * MINUTE_MS <= RECOVERY_TARGET_MS),
       detail: `slowest ${formatMinutes(Math.max(...recoveries))} over ${outages.length} outage(s)`,
+    });
+    const versions = Math.max(...outages.map((outage) => outage.accessTokenVersionsInFiveHours));
+    targets.push({
+      label: `At most ${OUTAGE_VERSION_LIMIT} access-token versions in the ${OUTAGE_VERSION_WINDOW_MS / HOUR_MS} hours from an outage's start`,
+      pass: versions <= OUTAGE_VERSION_LIMIT,
+      detail: `at most ${versions} over ${outages.length} outage(s)`,
     });
   }
   targets.push({
@@ -254,6 +280,7 @@ function judge(figures: Omit<ScenarioFigures, 'targets'>): TargetResult[] {
       detail: `${deploys.length - stopped} of ${deploys.length} deploy(s) followed by a scheduled refresh`,
     });
   }
+  targets.push(...judgeWrites(figures.writes));
   if (bursts.length > 0) {
     const worstCalls = Math.max(...bursts.map((burst) => burst.zohoRequests));
     const failed = bursts.reduce((sum, burst) => sum + burst.failedCalls, 0);
@@ -375,7 +402,11 @@ function excusedWindows(run: ScenarioRun): [number, number][] {
   return windows;
 }
 
-function describeDisruption(disruption: ZohoDisruption, failures: readonly FailedCall[]): DisruptionFigures {
+function describeDisruption(
+  disruption: ZohoDisruption,
+  failures: readonly FailedCall[],
+  run: ScenarioRun,
+): DisruptionFigures {
   const durationMs = disruption.end - disruption.start;
   return {
     kind: disruption.kind,
@@ -393,6 +424,11 @@ function describeDisruption(disruption: ZohoDisruption, failures: readonly Faile
         ? undefined
         : (disruption.recoveredAt - disruption.end) / MINUTE_MS,
     storedTokenUnusableMinutes: disruption.storedTokenUnusableMs / MINUTE_MS,
+    accessTokenVersionsInFiveHours: accessTokenVersionsBetween(
+      run,
+      disruption.start,
+      disruption.start + OUTAGE_VERSION_WINDOW_MS,
+    ),
   };
 }
 
@@ -453,20 +489,4 @@ function isWithin(at: number, windows: readonly [number, number][]): boolean {
 /** Access tokens minted from one refresh token within any window, the worst refresh token's count. */
 function maxMintsInWindow(world: ScenarioRun['world'], windowMs: number): number {
   return Math.max(0, ...[...world.mintTimes.values()].map((times) => maxInWindow(times, windowMs)));
-}
-
-function describeCounts(counts: Readonly<Record<string, number>>): string {
-  const listed = Object.entries(counts).map(([key, count]) => `${key} ${count}`);
-  return listed.length > 0 ? listed.join(', ') : 'none';
-}
-
-function countBy(values: readonly string[]): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const value of values) counts[value] = (counts[value] ?? 0) + 1;
-  return counts;
-}
-
-export function formatMinutes(minutes: number | undefined): string {
-  if (minutes === undefined || !Number.isFinite(minutes)) return 'never';
-  return `${minutes.toFixed(1)} min`;
 }

@@ -2,6 +2,7 @@ import type { ConnectionState } from '../../functions/lib/connection-status.js';
 import type { SandboxFault } from '../../test/sandbox/zoho-sandbox.js';
 import type { KeeperWorld, RunRecord } from './keeper-world.js';
 import type { SimulatedClock } from './simulated-clock.js';
+import { WriteRecorder } from './write-recorder.js';
 
 /** A stretch when Zoho's token endpoint answered every request with one fault. */
 export interface ZohoDisruption {
@@ -78,6 +79,8 @@ export class ScenarioRecorder {
   revocation: RevocationRecord | undefined;
   readonly overlaps: OverlapRecord[] = [];
   readonly deploys: DeployRecord[] = [];
+  /** The access-token secret's versions, and the scenarios that write it from outside the keeper. */
+  readonly writes: WriteRecorder;
   /** Events after which the secret held a token minted from a refresh token already replaced. */
   eventsEndingWithReplacedToken = 0;
   #requestsAtStart = 0;
@@ -88,6 +91,7 @@ export class ScenarioRecorder {
     private readonly world: KeeperWorld,
     private readonly clock: SimulatedClock,
   ) {
+    this.writes = new WriteRecorder(world, clock);
     world.onRun((record) => {
       this.#watchRevocation(record);
       this.#watchOverlaps(record);
@@ -188,6 +192,7 @@ export class ScenarioRecorder {
 
   /** Called after every event: notes when the stored token stops and starts being usable around disruptions. */
   afterEvent(): void {
+    this.writes.noteVersions();
     if (this.overlaps.length > 0) this.#afterOverlapEvent();
     const now = this.clock.nowMs();
     const watched = this.disruptions.filter(

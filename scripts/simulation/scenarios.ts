@@ -4,9 +4,20 @@ import type { BurstLog, ConsumerFleet } from './consumer-fleet.js';
 import type { EventQueue } from './event-queue.js';
 import type { EventBridgeModel } from './eventbridge-model.js';
 import type { KeeperWorld } from './keeper-world.js';
+import { dayOffsets, snapToMinute } from './plan-times.js';
 import type { SeededRandom } from './random.js';
 import type { ScenarioRecorder } from './scenario-recorder.js';
 import { DAY_MS, HOUR_MS, MINUTE_MS, SECOND_MS, type SimulatedClock } from './simulated-clock.js';
+import {
+  CONNECT_PAIR_EVERY_DAYS,
+  EDIT_EVERY_DAYS,
+  planConnectPairs,
+  planHandSaves,
+  planRejectedConsumer,
+  planRestores,
+  REJECTED_CALL_EVERY_MS,
+  REJECTED_EVERY_DAYS,
+} from './write-scenarios.js';
 
 export const SCENARIO_NAMES = [
   'baseline',
@@ -17,12 +28,17 @@ export const SCENARIO_NAMES = [
   'outage-10m',
   'outage-15m',
   'outage-45m',
+  'outage-3h',
   'revoked-refresh-token',
   'forced-refresh-burst',
   'reconnect-during-refresh',
   'disconnect-during-refresh',
   'deploy-rerenders-schedule',
   'burst-unreserved',
+  'consumer-rejected-all-day',
+  'admin-restore',
+  'hand-saved-secret',
+  'overlapping-connects',
 ] as const;
 
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
@@ -111,6 +127,7 @@ export const SCENARIOS: Readonly<Record<ScenarioName, Scenario>> = {
   'outage-10m': outageScenario(10),
   'outage-15m': outageScenario(15),
   'outage-45m': outageScenario(45),
+  'outage-3h': outageScenario(180),
   'revoked-refresh-token': {
     summary: `refresh token revoked mid-run; operator reconnects ${RECONNECT_AFTER_MS / MINUTE_MS} min later`,
     plan: planRevocation,
@@ -139,6 +156,26 @@ export const SCENARIOS: Readonly<Record<ScenarioName, Scenario>> = {
     reservedConcurrency: 0,
     plan: planBursts,
   },
+  'consumer-rejected-all-day': {
+    summary:
+      `every ${REJECTED_EVERY_DAYS} days, for 24 h, a consumer whose calls Zoho rejects for a reason a new token cannot fix ` +
+      `(another data centre, a missing scope) asks for a forced refresh every ${REJECTED_CALL_EVERY_MS / MINUTE_MS} min`,
+    plan: planRejectedConsumer,
+  },
+  'admin-restore': {
+    summary: `every ${EDIT_EVERY_DAYS} days, at a random moment, an administrator restores the access-token secret's previous version in the console`,
+    plan: planRestores,
+  },
+  'hand-saved-secret': {
+    summary:
+      `every ${EDIT_EVERY_DAYS} days, at a random moment, an administrator saves the access-token secret by hand: ` +
+      'in turn an old copy of its document and a malformed value',
+    plan: planHandSaves,
+  },
+  'overlapping-connects': {
+    summary: `every ${CONNECT_PAIR_EVERY_DAYS} days two operators connect at the same moment, each with a grant code of their own`,
+    plan: planConnectPairs,
+  },
 };
 
 export function faultSource(random: SeededRandom, rate: number | undefined): () => SandboxFault | undefined {
@@ -147,8 +184,9 @@ export function faultSource(random: SeededRandom, rate: number | undefined): () 
 }
 
 function outageScenario(minutes: number): Scenario {
+  const duration = minutes >= 60 && minutes % 60 === 0 ? `${minutes / 60} h` : `${minutes} min`;
   return {
-    summary: `Zoho down for ${minutes} min from 30 s before a scheduled refresh, every ${OUTAGE_EVERY_DAYS} days`,
+    summary: `Zoho down for ${duration} from 30 s before a scheduled refresh, every ${OUTAGE_EVERY_DAYS} days`,
     plan: (context) =>
       disruptBeforeRefreshes(context, OUTAGE_EVERY_DAYS, 'outage', (_random, index) => ({
         fault: OUTAGE_FAULTS[index % OUTAGE_FAULTS.length] ?? 'server-error',
@@ -267,16 +305,4 @@ function planDeploys(context: PlanContext): void {
       },
     });
   }
-}
-
-/** Days (from the start) on which a recurring disruption happens; at least one in any run. */
-function dayOffsets(days: number, everyDays: number): number[] {
-  if (days < 2) return [days / 4];
-  const offsets: number[] = [];
-  for (let day = 1; day < days - 0.5; day += everyDays) offsets.push(day);
-  return offsets;
-}
-
-function snapToMinute(ms: number): number {
-  return Math.floor(ms / MINUTE_MS) * MINUTE_MS;
 }

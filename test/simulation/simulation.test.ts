@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { FORCED_REFRESHES_PER_DAY, TOKEN_VERSIONS_PER_DAY } from '../../functions/refresh/refresh-policy.js';
 import { runScenario } from '../../scripts/simulation/run-scenario.js';
 import type { ScenarioFigures } from '../../scripts/simulation/scenario-figures.js';
 import { SCENARIO_NAMES, type ScenarioName } from '../../scripts/simulation/scenarios.js';
@@ -15,10 +16,10 @@ describe(`${DAYS} simulated days per scenario, driving the real keeper and consu
     return found;
   };
 
-  // Every scenario for two days takes about 10 s on an idle 2-core machine; the budget holds under load.
+  // Every scenario for two days takes about 15 s on an idle 2-core machine; minutes of room under load.
   beforeAll(async () => {
     for (const name of SCENARIO_NAMES) figures.set(name, await runScenario(name, { days: DAYS, seed: SEED }));
-  }, 240_000);
+  }, 360_000);
 
   it.each(SCENARIO_NAMES)('%s meets every target', (name) => {
     const failed = of(name)
@@ -80,7 +81,7 @@ describe(`${DAYS} simulated days per scenario, driving the real keeper and consu
     expect(of('revoked-refresh-token').refreshTokensLost).toBe(0);
   });
 
-  it('keeps the reconnect when it lands while a refresh waits on Zoho: the reconnect waits for the refresh, then replaces it', () => {
+  it('keeps the reconnect when it lands while a refresh waits on Zoho: it waits for the refresh to store, then replaces it', () => {
     const overlaps = of('reconnect-during-refresh').overlaps;
 
     expect(overlaps.length).toBeGreaterThan(0);
@@ -92,7 +93,7 @@ describe(`${DAYS} simulated days per scenario, driving the real keeper and consu
     expect(of('reconnect-during-refresh').consumers.failedCalls).toBe(0);
   });
 
-  it('keeps the disconnect when it lands while a forced refresh waits on Zoho (it waits for that run), and calls Zoho no more', () => {
+  it('keeps the disconnect when it lands while a forced refresh waits on Zoho (after that refresh stores), and calls Zoho no more', () => {
     const scenario = of('disconnect-during-refresh');
 
     expect(scenario.overlaps.length).toBeGreaterThan(0);
@@ -114,4 +115,83 @@ describe(`${DAYS} simulated days per scenario, driving the real keeper and consu
       expect(burst.failedCalls).toBe(0);
     }
   });
+
+  it('writes no access-token version for a failing run through a 3-hour outage, and recovers within 2 minutes', () => {
+    const outage = of('outage-3h');
+    const [disruption] = outage.disruptions;
+
+    expect(disruption?.durationMinutes).toBe(180);
+    expect(outage.runs.byOutcome.ZohoUnavailableError).toBeGreaterThan(100);
+    expect(disruption?.accessTokenVersionsInFiveHours).toBeGreaterThan(0);
+    expect(disruption?.accessTokenVersionsInFiveHours).toBeLessThan(
+      outage.runs.byOutcome.ZohoUnavailableError ?? 0,
+    );
+    expect(disruption?.accessTokenVersionsInFiveHours).toBeLessThanOrEqual(40);
+    expect(disruption?.recoveryMinutes).toBeLessThanOrEqual(2);
+  });
+
+  it("refuses a rejected consumer's forced refreshes beyond their budget while every scheduled run succeeds", () => {
+    const scenario = of('consumer-rejected-all-day');
+    const [stretch] = scenario.writes.rejectedStretches;
+
+    expect(stretch?.calls).toBeGreaterThan(100);
+    expect(stretch?.maxForcedVersionsIn24Hours).toBe(FORCED_REFRESHES_PER_DAY);
+    expect(stretch?.refusedForBudget).toBeGreaterThan(0);
+    expect(stretch?.answers.RefreshBudgetExhaustedError).toBe(stretch?.refusedForBudget);
+    expect(stretch?.scheduledRefreshed).toBeGreaterThan(0);
+    expect(stretch?.scheduledFailed).toEqual({});
+    expect(scenario.writes.maxAccessTokenVersionsIn24Hours).toBeLessThanOrEqual(TOKEN_VERSIONS_PER_DAY);
+    expect(scenario.consumers.failedCalls).toBe(0);
+  });
+
+  it('stores a new token at the first run after an administrator restores the previous version', () => {
+    const scenario = of('admin-restore');
+
+    expect(scenario.writes.edits.length).toBeGreaterThan(0);
+    for (const edit of scenario.writes.edits) {
+      expect(edit.nextRunOutcome).toBe('refreshed');
+      expect(edit.nextRunReason).toBe(edit.expectedReason);
+      expect(edit.storedValidAfter).toBe(true);
+    }
+    expect(scenario.consumers.failedCalls).toBe(0);
+  });
+
+  it('leaves an active refresh token and a valid access token from it after two connects at once', () => {
+    const scenario = of('overlapping-connects');
+
+    expect(scenario.writes.connectPairs.length).toBeGreaterThan(0);
+    for (const pair of scenario.writes.connectPairs) {
+      expect(pair.outcomes).toEqual(['connected', 'connected']);
+      expect(pair.issued).toBe(2);
+      expect(pair).toMatchObject({
+        storedRefreshTokenActive: true,
+        storedTokenFromIt: true,
+        replacedStillActive: 0,
+      });
+    }
+    expect(scenario.refreshTokensLost).toBe(0);
+    expect(scenario.consumers.failedCalls).toBe(0);
+  });
+});
+
+describe('an administrator saving the access-token secret by hand, 4 simulated days', () => {
+  // Two edits: an old copy of the document on day 1, a malformed value on day 3.
+  it('stores a new token at the first run after each, and readers of the malformed value are told ConfigError', async () => {
+    const scenario = await runScenario('hand-saved-secret', { days: 4, seed: SEED });
+
+    expect(scenario.writes.edits.map((edit) => edit.kind)).toEqual([
+      'old copy saved by hand',
+      'malformed value saved by hand',
+    ]);
+    for (const edit of scenario.writes.edits) {
+      expect(edit.nextRunOutcome).toBe('refreshed');
+      expect(edit.nextRunReason).toBe(edit.expectedReason);
+      expect(edit.storedValidAfter).toBe(true);
+    }
+    expect(
+      Object.keys(scenario.consumers.failureReasons).filter((reason) => reason !== 'ConfigError'),
+    ).toEqual([]);
+    expect(scenario.consumers.failedCalls).toBe(scenario.consumers.excusedFailedCalls);
+    expect(scenario.targets.filter((target) => !target.pass)).toEqual([]);
+  }, 120_000);
 });
