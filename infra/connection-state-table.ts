@@ -1,9 +1,10 @@
-import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { STATE_TABLE_KEY } from '../functions/lib/environment.js';
+import { acknowledge } from './acknowledge.js';
 
 export interface ConnectionStateTableProps {
   readonly tableName: string;
@@ -50,7 +51,7 @@ export class ConnectionStateTable extends Construct {
       // that the next deployment of the connection fails until someone deletes it by hand.
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    Validations.of(this.table).acknowledge({
+    acknowledge(this.table, {
       id: 'AwsSolutions-DDB3',
       reason:
         'The table holds no secret and nothing that cannot be rebuilt: the functions rebuild its item ' +

@@ -21,7 +21,14 @@ export async function readAccessTokenSecret(
   } catch (error) {
     throw explainReadFailure(error, secretId);
   }
-  const document = parseAccessToken(secretString, secretId);
+  let document: ReturnType<typeof parseAccessToken>;
+  try {
+    document = parseAccessToken(secretString, secretId);
+  } catch (error) {
+    if (error instanceof ConfigError)
+      throw new MalformedAccessTokenSecretError(error.message, { cause: error });
+    throw error;
+  }
   if (!document) {
     throw new NotConnectedError(
       `The access-token secret ${secretId} holds no access token yet: this Zoho connection has not been ` +
@@ -31,6 +38,12 @@ export async function readAccessTokenSecret(
   }
   return toZohoAccessToken(document);
 }
+
+/**
+ * The access-token secret holds something the keeper did not write (saved by hand in the console):
+ * a `ConfigError` by name, which a forced refresh mends by writing a valid token over it.
+ */
+export class MalformedAccessTokenSecretError extends ConfigError {}
 
 function explainReadFailure(error: unknown, secretId: string): unknown {
   const name = error instanceof Error ? error.name : '';

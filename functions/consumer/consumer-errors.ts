@@ -146,7 +146,7 @@ export function refreshBudgetExhausted(
       "access-token secret's daily write budget, so no new token can be asked for until that budget frees up " +
       '(scheduled refreshes go on). Almost always Zoho keeps rejecting the calls of a consumer (this one, if it ' +
       "got a 401) for a reason a new token cannot fix: a call to another data centre than this connection's " +
-      `api_domain ${apiDomain}, a scope the grant code did not include, or an organisation the connected user ` +
+      `api_domain${apiDomain ? ` ${apiDomain}` : ''}, a scope the grant code did not include, or an organisation the connected user ` +
       'does not belong to. Fix that call, or reconnect with a grant code that has the scopes it needs (see the ' +
       `README, "Connect to Zoho"). This function does not ask again for ${rememberedMinutes} minutes.`,
     { cause },

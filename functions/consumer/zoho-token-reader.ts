@@ -3,7 +3,7 @@ import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { readOptional } from '../lib/config.js';
 import { ENV } from '../lib/environment.js';
 import { ConfigError, NotConnectedError, RefreshBudgetExhaustedError } from '../lib/errors.js';
-import { readAccessTokenSecret } from './access-token-secret.js';
+import { MalformedAccessTokenSecretError, readAccessTokenSecret } from './access-token-secret.js';
 import {
   refreshBudgetExhausted,
   ZohoTokenDeadlineError,
@@ -250,6 +250,9 @@ export class ZohoTokenReader {
     try {
       stored = await this.#readStored(deadline);
     } catch (error) {
+      if (error instanceof MalformedAccessTokenSecretError && this.#refresh) {
+        return this.#replaceMalformed(this.#refresh, error, deadline);
+      }
       // Every caller would otherwise read the secret again until someone connects.
       if (error instanceof NotConnectedError)
         this.#staleOutcome = { until: startedAt + NOT_CONNECTED_RECHECK_MS, error };
@@ -290,6 +293,27 @@ export class ZohoTokenReader {
     // alarm reports the failure).
     if (!this.#isExpired(latest)) return latest;
     throw refreshError ?? new ZohoTokenExpiredError(this.#secretId, latest.expiresAt, Boolean(this.#refresh));
+  }
+
+  /**
+   * Someone saved a value of their own into the secret: the refresh function sees that the secret no
+   * longer holds its version and writes a valid token over it. One ask, one read; if the value is still
+   * there (the function was busy, or refused), the caller gets the ConfigError that says what is wrong.
+   */
+  async #replaceMalformed(
+    refresh: ForcedRefresh,
+    malformed: MalformedAccessTokenSecretError,
+    deadline: Deadline,
+  ): Promise<ZohoAccessToken> {
+    const answer = await this.#requestRefresh(refresh, '', deadline);
+    if (answer === 'busy' && deadline.msLeft() >= BUSY_WAIT_MS + CALL_RESERVE_MS) {
+      await deadline.wait('a pause before reading again', () => this.#sleep(BUSY_WAIT_MS));
+    }
+    try {
+      return await this.#readStored(deadline);
+    } catch (error) {
+      throw error instanceof MalformedAccessTokenSecretError ? malformed : error;
+    }
   }
 
   async #replaceRejected(rejected: ZohoAccessToken, deadline: Deadline): Promise<ZohoAccessToken> {

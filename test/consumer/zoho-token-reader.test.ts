@@ -6,7 +6,13 @@ import {
   ZohoTokenRejectedError,
 } from '../../functions/consumer/index.js';
 import { ConfigError, NotConnectedError, ZohoUnavailableError } from '../../functions/lib/errors.js';
-import { ConsumerWorld, type RefreshConcurrency, revokeAccessToken, USERS_PATH } from './consumer-world.js';
+import {
+  ConsumerWorld,
+  type RefreshConcurrency,
+  revokeAccessToken,
+  SECRET_IDS,
+  USERS_PATH,
+} from './consumer-world.js';
 
 const MINUTE = 60_000;
 
@@ -50,6 +56,40 @@ describe('ZohoTokenReader', () => {
       expect(world.sandbox.stats.refreshes).toBe(7);
       expect(tokensServed.size).toBe(8);
       expect(reads()).toBe(tokensServed.size);
+      expect(world.invokes.total).toBe(0);
+    });
+
+    it('has a value saved into the secret by hand replaced with one forced refresh, and serves the new token', async () => {
+      // GIVEN an administrator who saved a value of their own into the access-token secret
+      await startWorld();
+      await world.connect();
+      world.clock.advance(2 * MINUTE);
+      world.secrets.create(SECRET_IDS.accessToken, { access_token: '1000.pasted0by0hand0000000000000000' });
+      const { reader } = world.reader();
+
+      // WHEN a consumer calls Zoho
+      const response = await reader.fetch(USERS_PATH);
+
+      // THEN the refresh function wrote a valid token over it, which the call used
+      expect(response.status).toBe(200);
+      expect(world.invokes.total).toBe(1);
+      expect((await reader.getToken()).accessToken).toBe(world.storedAccessToken());
+    });
+
+    it('reports a malformed secret as ConfigError, quoting nothing, when no refresh function can mend it', async () => {
+      await startWorld();
+      await world.connect();
+      world.secrets.create(SECRET_IDS.accessToken, { access_token: '1000.pasted0by0hand0000000000000000' });
+      const { reader } = world.reader({ refreshFunctionName: '' });
+
+      const error = await reader.getToken().then(
+        () => undefined,
+        (failure: unknown) => failure,
+      );
+
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as Error).name).toBe('ConfigError');
+      expect(String(error)).not.toContain('pasted0by0hand');
       expect(world.invokes.total).toBe(0);
     });
 
