@@ -1,6 +1,5 @@
 import { ENV } from '../lib/environment.js';
 import { RefreshBudgetExhaustedError } from '../lib/errors.js';
-import type { DeadlineSource } from './deadline.js';
 
 /**
  * Zoho rejected an access token and no other one can be had now. The messages carry the API
@@ -109,6 +108,11 @@ export class ZohoTokenDeadlineError extends Error {
 }
 
 /** Where a call's deadline came from, and the consumer timeout under which the reader's own deadline rules. */
+/** Where a deadline comes from, for the message of the error that reports it. */
+export type DeadlineSource =
+  | { readonly kind: 'invocation'; readonly remainingMs: number; readonly marginMs: number }
+  | { readonly kind: 'option'; readonly deadlineMs: number };
+
 export interface DeadlineAdvice {
   readonly source: DeadlineSource;
   readonly minimumTimeoutSeconds: number;

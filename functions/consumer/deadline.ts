@@ -1,4 +1,4 @@
-import { type DeadlineAdvice, ZohoTokenDeadlineError } from './consumer-errors.js';
+import { type DeadlineAdvice, type DeadlineSource, ZohoTokenDeadlineError } from './consumer-errors.js';
 
 /** Calls `callback` after `ms` milliseconds; returns a function that cancels the call. */
 export type StartTimer = (ms: number, callback: () => void) => () => void;
@@ -7,11 +7,6 @@ export const startRealTimer: StartTimer = (ms, callback) => {
   const handle = setTimeout(callback, ms);
   return () => clearTimeout(handle);
 };
-
-/** Where a deadline comes from, for the message of the error that reports it. */
-export type DeadlineSource =
-  | { readonly kind: 'invocation'; readonly remainingMs: number; readonly marginMs: number }
-  | { readonly kind: 'option'; readonly deadlineMs: number };
 
 export interface CallDeadlineOptions {
   readonly deadlineMs: number;

@@ -4,14 +4,14 @@
  * @module zoho-token-keeper/consumer
  */
 
-export type { DeadlineAdvice } from './consumer-errors.js';
+export type { DeadlineAdvice, DeadlineSource } from './consumer-errors.js';
 export {
   RefreshFunctionError,
   ZohoTokenDeadlineError,
   ZohoTokenExpiredError,
   ZohoTokenRejectedError,
 } from './consumer-errors.js';
-export type { DeadlineSource, StartTimer } from './deadline.js';
+export type { StartTimer } from './deadline.js';
 export { isInvalidTokenAnswer } from './invalid-token-answer.js';
 export type { ZohoAccessToken } from './zoho-access-token.js';
 export { ZohoTokenReader, type ZohoTokenReaderOptions } from './zoho-token-reader.js';
