@@ -107,12 +107,12 @@ export class ZohoTokenDeadlineError extends Error {
   }
 }
 
-/** Where a call's deadline came from, and the consumer timeout under which the reader's own deadline rules. */
 /** Where a deadline comes from, for the message of the error that reports it. */
 export type DeadlineSource =
   | { readonly kind: 'invocation'; readonly remainingMs: number; readonly marginMs: number }
   | { readonly kind: 'option'; readonly deadlineMs: number };
 
+/** Where a call's deadline came from, and the consumer timeout under which the reader's own deadline rules. */
 export interface DeadlineAdvice {
   readonly source: DeadlineSource;
   readonly minimumTimeoutSeconds: number;
