@@ -31,11 +31,11 @@ interface Subject {
 
 const BASELINES = {
   keeper: {
-    name: 'baseline: SecretsManager, Scheduler, DynamoDB and EventBridge clients',
+    name: 'baseline: SecretsManager, Scheduler, DynamoDB and EventBridge clients and commands',
     entry: 'scripts/bench/baseline-keeper-clients.ts',
   },
   consumer: {
-    name: 'baseline: SecretsManager client',
+    name: 'baseline: SecretsManager client and GetSecretValue',
     entry: 'scripts/bench/baseline-consumer-clients.ts',
   },
 } as const;
