@@ -290,14 +290,26 @@ describe('refresh handler, over HTTP against the Zoho sandbox', () => {
     expect(harness.sandbox.isAccessTokenValid(String(harness.accessToken().access_token))).toBe(true);
   });
 
-  it('leaves a malformed access-token secret untouched when the state must be built from it', async () => {
+  it('replaces a malformed access-token secret even when the state must be built from the secrets', async () => {
     harness.secrets.create(ACCESS_TOKEN_SECRET, '[1,2,3]');
+    await harness.clearState();
+
+    const result = await invoke({});
+
+    expect(result).toMatchObject({ refreshed: true, reason: 'no-token' });
+    expect(harness.sandbox.isAccessTokenValid(String(harness.accessToken().access_token))).toBe(true);
+  });
+
+  it('reports a credentials secret it cannot read as ConfigError, naming the secret, and writes nothing', async () => {
+    harness.secrets.create(CREDENTIALS_SECRET, '[1,2,3]');
+    const accessToken = harness.secrets.valueOf(ACCESS_TOKEN_SECRET);
     await harness.clearState();
 
     const error = await captureRejection(invoke({}));
 
     expect(error.name).toBe('ConfigError');
-    expect(harness.secrets.valueOf(ACCESS_TOKEN_SECRET)).toBe('[1,2,3]');
+    expect(error.message).toContain(CREDENTIALS_SECRET);
+    expect(harness.secrets.valueOf(ACCESS_TOKEN_SECRET)).toBe(accessToken);
   });
 
   it('publishes the outcome, the minutes of token life left and the Zoho latency', async () => {
