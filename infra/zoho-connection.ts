@@ -12,7 +12,12 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { DataCentreId } from '../functions/lib/data-centres.js';
-import { DEFAULT_EVENT_BUS, DEFAULT_SCHEDULE_GROUP, ENV } from '../functions/lib/environment.js';
+import {
+  DEFAULT_EVENT_BUS,
+  DEFAULT_REFRESH_RATE_MINUTES,
+  DEFAULT_SCHEDULE_GROUP,
+  ENV,
+} from '../functions/lib/environment.js';
 import { METRIC_NAMESPACE } from '../functions/lib/metric-names.js';
 import { acknowledge } from './acknowledge.js';
 import { type ConnectionAlarms, ConnectionMonitoring } from './connection-monitoring.js';
@@ -130,7 +135,7 @@ export interface ZohoConnectionProps {
 const DEFAULTS = {
   connectionName: 'default',
   dataCenter: 'us',
-  refreshRate: Duration.minutes(50),
+  refreshRate: Duration.minutes(DEFAULT_REFRESH_RATE_MINUTES),
   memorySize: 256,
   logRetention: logs.RetentionDays.ONE_MONTH,
   refreshReservedConcurrency: 1,

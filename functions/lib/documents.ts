@@ -48,7 +48,7 @@ export interface TokenRecord {
   readonly fields: Readonly<ConnectionFields>;
 }
 
-export const CONNECTION_TIME_FIELDS = [
+const CONNECTION_TIME_FIELDS = [
   'state_since',
   'connected_at',
   'last_failure_at',
